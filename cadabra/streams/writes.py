@@ -1,0 +1,144 @@
+"""PutRecord and PutRecords: validate, route, apply the shard quotas, write durably.
+
+Entries are checked against the quota in request order, as AWS does: a throttled entry gets
+`ProvisionedThroughputExceededException` and later entries still go through, so PutRecords gives
+no ordering guarantee. An entry is a success only once Kafka has acknowledged it (acks=all); a
+write Kafka could not acknowledge is `InternalFailure`, and the caller resends just those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cadabra.errors import InternalFailureException, ProvisionedThroughputExceededException
+from cadabra.streams import validation as check
+from cadabra.streams.kafka_writer import Delivered, OutgoingRecord
+from cadabra.streams.routing import Router
+from cadabra.streams.sequence import encode_sequence
+
+if TYPE_CHECKING:
+    from cadabra.streams.service import StreamsService
+
+__all__ = ["PutRecordsEntry", "RecordWriter"]
+
+
+@dataclass(frozen=True, slots=True)
+class PutRecordsEntry:
+    data: bytes
+    partition_key: str
+    explicit_hash_key: str | None = None
+
+
+class RecordWriter:
+    def __init__(self, service: StreamsService) -> None:
+        self._service = service
+        self._routers: dict[str, Router] = {}
+
+    def _router(self, name: str) -> Router:
+        state = self._service.active_state(name)
+        router = self._routers.get(name)
+        if router is None or router.state is not state:
+            router = self._routers[name] = Router(state)
+        return router
+
+    def put_record(
+        self,
+        data: bytes,
+        partition_key: str,
+        stream_name: str | None = None,
+        stream_arn: str | None = None,
+        explicit_hash_key: str | None = None,
+        sequence_number_for_ordering: str | None = None,
+    ) -> dict[str, Any]:
+        if sequence_number_for_ordering is not None:
+            check.check_sequence_number(sequence_number_for_ordering, "sequenceNumberForOrdering")
+        entry = PutRecordsEntry(data, partition_key, explicit_hash_key)
+        result = self.put_records([entry], stream_name, stream_arn, single=True)
+        [outcome] = result["Records"]
+        if outcome.get("ErrorCode") == "ProvisionedThroughputExceededException":
+            raise ProvisionedThroughputExceededException(outcome["ErrorMessage"])
+        if "ErrorCode" in outcome:
+            raise InternalFailureException(outcome["ErrorMessage"])
+        return {**outcome, "EncryptionType": "NONE"}
+
+    def put_records(
+        self,
+        records: Sequence[PutRecordsEntry],
+        stream_name: str | None = None,
+        stream_arn: str | None = None,
+        *,
+        single: bool = False,
+    ) -> dict[str, Any]:
+        name = self._service.stream_name(stream_name, stream_arn)
+        router = self._router(name)
+        hash_keys = self._validate(records, router, single=single)
+        results: list[dict[str, Any]] = [{} for _ in records]
+        accepted = self._admit(name, records, hash_keys, router, results)
+        self._write(name, records, accepted, results)
+        failed = sum(1 for result in results if "ErrorCode" in result)
+        return {"FailedRecordCount": failed, "Records": results, "EncryptionType": "NONE"}
+
+    def _validate(
+        self, records: Sequence[PutRecordsEntry], router: Router, *, single: bool
+    ) -> list[int | None]:
+        max_bytes = router.state.max_record_size_kib * 1024
+        sizes = [len(entry.data) + len(entry.partition_key.encode()) for entry in records]
+        if not single:
+            check.check_records_batch(sizes)
+        hash_keys: list[int | None] = []
+        for position, entry in enumerate(records, start=1):
+            field = "" if single else f"records.{position}.member."
+            check.check_partition_key(entry.partition_key, f"{field}partitionKey")
+            check.check_record_data(sizes[position - 1], max_bytes, f"{field}data")
+            explicit = check.check_explicit_hash_key(
+                entry.explicit_hash_key, f"{field}explicitHashKey"
+            )
+            hash_keys.append(explicit)
+        return hash_keys
+
+    def _admit(
+        self,
+        name: str,
+        records: Sequence[PutRecordsEntry],
+        hash_keys: list[int | None],
+        router: Router,
+        results: list[dict[str, Any]],
+    ) -> list[tuple[int, int]]:
+        """(position, shard index) of each entry the shard quotas accept."""
+        quotas, account = self._service.quotas, self._service.aws.account_id
+        accepted: list[tuple[int, int]] = []
+        for position, (entry, explicit) in enumerate(zip(records, hash_keys, strict=True)):
+            shard = router.route(entry.partition_key, explicit)
+            size = len(entry.data) + len(entry.partition_key.encode())
+            if quotas.check_write(name, shard.shard_id, 1, size):
+                accepted.append((position, shard.index))
+            else:
+                error = quotas.write_error(name, shard.shard_id, account)
+                results[position] = {"ErrorCode": error.code, "ErrorMessage": error.message}
+        return accepted
+
+    def _write(
+        self,
+        name: str,
+        records: Sequence[PutRecordsEntry],
+        accepted: list[tuple[int, int]],
+        results: list[dict[str, Any]],
+    ) -> None:
+        outgoing = [
+            OutgoingRecord(index, records[pos].partition_key.encode(), records[pos].data)
+            for pos, index in accepted
+        ]
+        reports = self._service.kafka_writer.write(self._service.topic(name), outgoing)
+        for (position, index), report in zip(accepted, reports, strict=True):
+            if isinstance(report, Delivered):
+                results[position] = {
+                    "SequenceNumber": encode_sequence(index, report.offset),
+                    "ShardId": f"shardId-{index:012d}",
+                }
+            else:
+                results[position] = {
+                    "ErrorCode": "InternalFailure",
+                    "ErrorMessage": "Internal Service Failure",
+                }

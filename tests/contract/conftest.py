@@ -1,0 +1,72 @@
+"""Fixtures for the streams contract: one StreamsService per session on the session's broker.
+
+Each test gets fresh quota buckets on a frozen clock (so limits are pinned exactly at their
+boundary, however slow the machine) and unique stream names.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from cadabra.config import KafkaSettings, QuotaSettings
+from cadabra.quotas import FakeClock, QuotaRegistry
+from cadabra.streams import StreamsService
+
+
+@pytest.fixture(scope="session")
+def streams_service(stack: Any) -> Iterator[StreamsService]:
+    service = StreamsService(KafkaSettings(bootstrap=stack.kafka_bootstrap))
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def quota_clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def streams(streams_service: StreamsService, quota_clock: FakeClock) -> StreamsService:
+    """The session's service with AWS's default quotas on a frozen clock, fresh per test."""
+    streams_service.quotas = QuotaRegistry(QuotaSettings(), clock=quota_clock)
+    return streams_service
+
+
+@pytest.fixture
+def make_stream(streams: StreamsService) -> Iterator[Callable[..., str]]:
+    created: list[str] = []
+
+    def make(shard_count: int = 1, **kwargs: object) -> str:
+        name = f"test-{uuid.uuid4().hex[:12]}"
+        streams.create_stream(name, shard_count, **kwargs)  # type: ignore[arg-type]
+        created.append(name)
+        return name
+
+    yield make
+    for name in created:
+        if streams.shard_map.get(name) is not None:
+            streams.delete_stream(stream_name=name)
+
+
+@pytest.fixture
+def read_all(
+    streams: StreamsService, quota_clock: FakeClock
+) -> Callable[[str, int], list[dict[str, Any]]]:
+    """GetRecords until `expected` records arrived or a deadline; a quota second per call."""
+
+    def read(iterator: str, expected: int) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        deadline = time.monotonic() + 20
+        while len(records) < expected and time.monotonic() < deadline:
+            page = streams.get_records(iterator)
+            records += page["Records"]
+            iterator = page["NextShardIterator"]
+            quota_clock.advance(1)
+        return records
+
+    return read
