@@ -8,6 +8,7 @@ range evenly: shard i starts at i * floor(2^128 / N) and the last shard ends at 
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 __all__ = ["HASH_KEY_SPACE", "MAX_HASH_KEY", "even_ranges", "hash_key"]
 
@@ -15,6 +16,7 @@ HASH_KEY_SPACE = 1 << 128
 MAX_HASH_KEY = HASH_KEY_SPACE - 1
 
 
+@lru_cache(maxsize=65_536)  # producers reuse keys (customer ids); MD5 + int() is the hot path
 def hash_key(partition_key: str) -> int:
     """The 128-bit hash key AWS (and the KCL) compute for a partition key."""
     digest = hashlib.md5(partition_key.encode("utf-8"), usedforsecurity=False).digest()

@@ -9,6 +9,7 @@ decodable, so a sequence number used on the wrong shard is detected.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from cadabra.errors import InvalidArgumentException
@@ -27,6 +28,7 @@ class SequencePosition(NamedTuple):
     offset: int
 
 
+@lru_cache(maxsize=4096)
 def shard_id(index: int) -> str:
     """AWS's shard id format: `shardId-` and a 12-digit zero-padded index."""
     return f"shardId-{index:012d}"

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from cadabra.errors import InternalFailureException, ProvisionedThroughputExceededException
 from cadabra.streams import validation as check
 from cadabra.streams.kafka_writer import Delivered, OutgoingRecord
+from cadabra.streams.models import ShardInfo
 from cadabra.streams.routing import Router
-from cadabra.streams.sequence import encode_sequence
+from cadabra.streams.sequence import encode_sequence, shard_id
 
 if TYPE_CHECKING:
     from cadabra.streams.service import StreamsService
@@ -73,18 +74,22 @@ class RecordWriter:
     ) -> dict[str, Any]:
         name = self._service.stream_name(stream_name, stream_arn)
         router = self._router(name)
-        hash_keys = self._validate(records, router, single=single)
+        sizes = [len(entry.data) + len(entry.partition_key.encode()) for entry in records]
+        hash_keys = self._validate(records, sizes, router, single=single)
+        shards = [
+            router.route(entry.partition_key, explicit)
+            for entry, explicit in zip(records, hash_keys, strict=True)
+        ]
         results: list[dict[str, Any]] = [{} for _ in records]
-        accepted = self._admit(name, records, hash_keys, router, results)
+        accepted = self._admit(name, shards, sizes, results)
         self._write(name, records, accepted, results)
         failed = sum(1 for result in results if "ErrorCode" in result)
         return {"FailedRecordCount": failed, "Records": results, "EncryptionType": "NONE"}
 
     def _validate(
-        self, records: Sequence[PutRecordsEntry], router: Router, *, single: bool
+        self, records: Sequence[PutRecordsEntry], sizes: list[int], router: Router, *, single: bool
     ) -> list[int | None]:
         max_bytes = router.state.max_record_size_kib * 1024
-        sizes = [len(entry.data) + len(entry.partition_key.encode()) for entry in records]
         if not single:
             check.check_records_batch(sizes)
         hash_keys: list[int | None] = []
@@ -99,19 +104,14 @@ class RecordWriter:
         return hash_keys
 
     def _admit(
-        self,
-        name: str,
-        records: Sequence[PutRecordsEntry],
-        hash_keys: list[int | None],
-        router: Router,
-        results: list[dict[str, Any]],
+        self, name: str, shards: list[ShardInfo], sizes: list[int], results: list[dict[str, Any]]
     ) -> list[tuple[int, int]]:
-        """(position, shard index) of each entry the shard quotas accept."""
+        """(position, shard index) of each entry the shard quotas accept, in request order."""
         quotas, account = self._service.quotas, self._service.aws.account_id
+        if not quotas.enabled:
+            return [(position, shard.index) for position, shard in enumerate(shards)]
         accepted: list[tuple[int, int]] = []
-        for position, (entry, explicit) in enumerate(zip(records, hash_keys, strict=True)):
-            shard = router.route(entry.partition_key, explicit)
-            size = len(entry.data) + len(entry.partition_key.encode())
+        for position, (shard, size) in enumerate(zip(shards, sizes, strict=True)):
             if quotas.check_write(name, shard.shard_id, 1, size):
                 accepted.append((position, shard.index))
             else:
@@ -135,7 +135,7 @@ class RecordWriter:
             if isinstance(report, Delivered):
                 results[position] = {
                     "SequenceNumber": encode_sequence(index, report.offset),
-                    "ShardId": f"shardId-{index:012d}",
+                    "ShardId": shard_id(index),
                 }
             else:
                 results[position] = {
