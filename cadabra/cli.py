@@ -1,0 +1,157 @@
+"""The `cadabra` command: one root typer app, a subcommand group per role.
+
+Every option defaults to its settings field, so each one can also come from the environment
+(`--brokers` from CADABRA_STACK_BROKERS, `--home` from CADABRA_STACK_HOME, ...); only the settings
+classes read the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cadabra.config import StackSettings
+from cadabra.errors import StackError
+from cadabra.stack import NativeStack, tail
+
+__all__ = ["app", "stack_app"]
+
+app = typer.Typer(help="Cadabra: AWS Kinesis and Firehose on Kafka and S3.", no_args_is_help=True)
+stack_app = typer.Typer(
+    help="Local services without Docker: Kafka (KRaft) and an S3 server.", no_args_is_help=True
+)
+app.add_typer(stack_app, name="stack")
+
+err = Console(stderr=True)
+
+Home = Annotated[
+    Path | None, typer.Option(help="Stack folder (env CADABRA_STACK_HOME, default .cadabra)")
+]
+
+
+@app.callback()
+def main() -> None:
+    """Configure logging once for every command (library code adds no handlers)."""
+    handler = RichHandler(console=err, show_path=False, show_time=False)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s")
+    logging.getLogger("cadabra").setLevel(logging.INFO)
+
+
+def _stack(**overrides: Any) -> NativeStack:
+    """A NativeStack whose settings take the given options over the environment."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return NativeStack(StackSettings(**given))
+
+
+@contextmanager
+def _failures() -> Iterator[None]:
+    """Turn stack errors into a red message and exit code 1."""
+    try:
+        yield
+    except StackError as exc:
+        err.print(f"[red]{exc}[/red]", markup=True, highlight=False)
+        raise typer.Exit(1) from exc
+
+
+@stack_app.command()
+def up(
+    home: Home = None,
+    brokers: Annotated[
+        int | None, typer.Option(help="Kafka brokers (env CADABRA_STACK_BROKERS, default 1)")
+    ] = None,
+    kafka_port: Annotated[
+        int | None, typer.Option(help="First broker port (env CADABRA_STACK_KAFKA_PORT)")
+    ] = None,
+    controller_port: Annotated[
+        int | None,
+        typer.Option(help="First controller port (env CADABRA_STACK_CONTROLLER_PORT)"),
+    ] = None,
+    s3_port: Annotated[
+        int | None, typer.Option(help="S3 server port (env CADABRA_STACK_S3_PORT)")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Start deadline, s (env CADABRA_STACK_START_TIMEOUT_S)")
+    ] = None,
+) -> None:
+    """Start Kafka and the S3 server (does nothing when they already run)."""
+    stack = _stack(
+        home=home,
+        brokers=brokers,
+        kafka_port=kafka_port,
+        controller_port=controller_port,
+        s3_port=s3_port,
+        start_timeout_s=timeout,
+    )
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with _failures(), Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("starting the stack", total=None)
+        report = stack.up(on_step=lambda step: progress.update(task, description=step))
+    if report.already_running:
+        err.print(f"The stack in {stack.home} already runs.")
+    else:
+        started = ", ".join(report.started)
+        err.print(f"Started {started} in {report.elapsed_s:.1f} s (home {stack.home}).")
+    err.print('Point clients at it with: eval "$(cadabra stack env --export)"')
+
+
+@stack_app.command()
+def down(
+    home: Home = None,
+    purge: Annotated[bool, typer.Option(help="Also delete data, logs and configs")] = False,
+) -> None:
+    """Stop every service of the stack."""
+    stack = _stack(home=home)
+    with _failures():
+        stopped = stack.down(purge=purge)
+    err.print(f"Stopped {', '.join(stopped)}." if stopped else "Nothing was running.")
+
+
+@stack_app.command()
+def status(home: Home = None) -> None:
+    """Show each service process: pid, port, alive, answering."""
+    stack = _stack(home=home)
+    table = Table("service", "pid", "port", "alive", "answering", "log")
+    for row in stack.status():
+        mark = {True: "[green]yes[/green]", False: "[red]no[/red]"}
+        pid = str(row.pid) if row.pid is not None else "-"
+        cells = (row.name, pid, str(row.port), mark[row.alive], mark[row.answering])
+        table.add_row(*cells, str(row.log_file))
+    Console().print(table)
+
+
+@stack_app.command()
+def env(
+    home: Home = None,
+    export: Annotated[bool, typer.Option(help="Prefix each line with `export `")] = False,
+) -> None:
+    """Print KEY=value lines for clients: eval "$(cadabra stack env --export)"."""
+    stack = _stack(home=home)
+    if not stack.is_running():
+        err.print(f"warning: no stack runs in {stack.home}; these are the values `up` would use")
+    prefix = "export " if export else ""
+    for key, value in stack.env().items():
+        typer.echo(f"{prefix}{key}={shlex.quote(value)}")
+
+
+@stack_app.command()
+def logs(
+    service: Annotated[str, typer.Argument(help="kafka, kafka-2, s3, ...")] = "kafka",
+    lines: Annotated[int, typer.Option("--lines", "-n", help="How many last lines")] = 50,
+    home: Home = None,
+) -> None:
+    """Print the last lines of a service's log."""
+    stack = _stack(home=home)
+    with _failures():
+        log_file = stack.log_file(service)
+    err.print(f"==> {log_file} <==")
+    typer.echo(tail(log_file, lines))

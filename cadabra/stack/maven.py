@@ -1,0 +1,73 @@
+"""Resolve a service's jars from Maven Central with `mvn`, and cache the classpath.
+
+The classpath file is cached under the stack home, keyed by a hash of the pom, so once the jars
+are in ~/.m2 later starts run no `mvn` at all. A cached classpath whose jars vanished (a cleaned
+~/.m2) is resolved again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+from pathlib import Path
+
+from cadabra.errors import StackError
+
+__all__ = ["POM_DIR", "resolve_classpath"]
+
+logger = logging.getLogger(__name__)
+
+POM_DIR = Path(__file__).parent / "maven"
+MVN_TIMEOUT_S = 900.0
+
+
+def _cache_file(pom: Path, cache_dir: Path) -> Path:
+    digest = hashlib.sha256(pom.read_bytes()).hexdigest()[:16]
+    return cache_dir / f"{pom.stem}-{digest}.classpath"
+
+
+def _read_cached(cache: Path) -> str | None:
+    try:
+        classpath = cache.read_text().strip()
+    except FileNotFoundError:
+        return None
+    jars = classpath.split(os.pathsep)
+    if classpath and all(Path(jar).is_file() for jar in jars):
+        return classpath
+    logger.info("cached classpath %s names missing jars: resolving again", cache)
+    return None
+
+
+def _run_mvn(mvn: str, pom: Path, output: Path) -> None:
+    argv = [mvn, "-q", "-B", "-f", str(pom), "dependency:build-classpath"]
+    argv.append(f"-Dmdep.outputFile={output}")
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed argv
+            argv, capture_output=True, text=True, timeout=MVN_TIMEOUT_S, check=False
+        )
+    except FileNotFoundError as exc:
+        raise StackError(f"'{mvn}' not found: install Maven (apt-get install maven)") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise StackError(f"mvn did not resolve {pom.name} within {MVN_TIMEOUT_S:g} s") from exc
+    if done.returncode != 0:
+        last = "\n".join((done.stdout + done.stderr).splitlines()[-20:])
+        raise StackError(f"mvn could not resolve {pom.name} (exit {done.returncode}):\n{last}")
+
+
+def resolve_classpath(pom: Path, cache_dir: Path, mvn: str = "mvn") -> str:
+    """The classpath of `pom`'s dependencies, from the cache or from `mvn`."""
+    cache = _cache_file(pom, cache_dir)
+    cached = _read_cached(cache)
+    if cached is not None:
+        return cached
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(".partial")
+    logger.info("resolving %s with mvn (jars go to ~/.m2)", pom.name)
+    _run_mvn(mvn, pom, partial)
+    partial.replace(cache)
+    classpath = cache.read_text().strip()
+    if not classpath:
+        raise StackError(f"mvn resolved an empty classpath for {pom.name}")
+    return classpath

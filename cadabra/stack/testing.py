@@ -1,0 +1,157 @@
+"""Which stack the test suite runs against, as one importable, typed function.
+
+1. A stack named in the environment (CADABRA_KAFKA_BOOTSTRAP set): used as it is.
+2. Else, where a Docker engine answers: Apache Kafka and MinIO under testcontainers.
+3. Else (these machines): a NativeStack in a temporary home on free ports, stopped at the end.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from confluent_kafka.admin import AdminClient
+
+from cadabra.config import AwsSettings, KafkaSettings, S3Settings, StackSettings
+from cadabra.stack.clients import CHECKSUM_ENV, ensure_bucket, kafka_admin, s3_client
+from cadabra.stack.native import NativeStack
+from cadabra.stack.net import free_port_block
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+__all__ = ["StackEndpoints", "docker_answers", "native_settings", "provide_stack"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StackEndpoints:
+    """How tests reach Kafka and the S3 server; `native` is set when the suite started one."""
+
+    kafka_bootstrap: str
+    s3_endpoint_url: str
+    access_key: str
+    secret_key: str
+    region: str
+    native: NativeStack | None = None
+    bucket: str = "cadabra"
+
+    def env(self) -> dict[str, str]:
+        """The variables `cadabra stack env` prints, for subprocesses under test."""
+        return {
+            "CADABRA_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "CADABRA_S3_ENDPOINT_URL": self.s3_endpoint_url,
+            "CADABRA_S3_BUCKET": self.bucket,
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_DEFAULT_REGION": self.region,
+            **CHECKSUM_ENV,
+        }
+
+    def s3_client(self) -> S3Client:
+        return s3_client(
+            endpoint_url=self.s3_endpoint_url,
+            access_key=self.access_key,
+            secret_key=self.secret_key,
+            region=self.region,
+        )
+
+    def kafka_admin(self) -> AdminClient:
+        return kafka_admin(self.kafka_bootstrap)
+
+
+def _configured() -> StackEndpoints:
+    """The stack the environment names; `native` is set when it is the NativeStack in
+    CADABRA_STACK_HOME (as after `eval "$(cadabra stack env --export)"`)."""
+    aws, bootstrap = AwsSettings(), KafkaSettings().bootstrap
+    native = NativeStack()
+    same = native.is_running() and native.env().get("CADABRA_KAFKA_BOOTSTRAP") == bootstrap
+    return StackEndpoints(
+        kafka_bootstrap=bootstrap,
+        s3_endpoint_url=S3Settings().endpoint_url,
+        access_key=aws.access_key_id,
+        secret_key=aws.secret_access_key.get_secret_value(),
+        region=aws.region,
+        native=native if same else None,
+        bucket=S3Settings().bucket,
+    )
+
+
+def docker_answers() -> bool:
+    """True when a Docker engine answers a ping (quickly False on machines without one)."""
+    with warnings.catch_warnings():
+        # docker-py leaves its socket unclosed when the engine is missing; collect it here.
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            return _ping_docker()
+        except Exception:  # no engine, no socket, no permission: all mean "no Docker"
+            return False
+        finally:
+            gc.collect()
+
+
+def _ping_docker() -> bool:
+    import docker  # type: ignore[import-untyped]
+
+    client = docker.from_env(timeout=3)
+    try:
+        return bool(client.ping())
+    finally:
+        client.close()
+
+
+def native_settings(home: Path, brokers: int = 1, cache_dir: Path | None = None) -> StackSettings:
+    """Settings for a NativeStack in `home` on free ports (2 per broker in a row, plus S3)."""
+    base = free_port_block(2 * brokers)
+    return StackSettings(
+        home=home,
+        brokers=brokers,
+        kafka_port=base,
+        controller_port=base + 1,
+        s3_port=free_port_block(1),
+        cache_dir=cache_dir,
+    )
+
+
+@contextmanager
+def _native(home: Path, cache_dir: Path | None) -> Iterator[StackEndpoints]:
+    stack = NativeStack(native_settings(home, cache_dir=cache_dir))
+    try:
+        env = stack.up().env
+        yield StackEndpoints(
+            kafka_bootstrap=env["CADABRA_KAFKA_BOOTSTRAP"],
+            s3_endpoint_url=env["CADABRA_S3_ENDPOINT_URL"],
+            access_key=env["AWS_ACCESS_KEY_ID"],
+            secret_key=env["AWS_SECRET_ACCESS_KEY"],
+            region=env["AWS_DEFAULT_REGION"],
+            native=stack,
+            bucket=stack.s3.bucket,
+        )
+    finally:
+        stack.down()
+
+
+@contextmanager
+def provide_stack(home: Path, cache_dir: Path | None = None) -> Iterator[StackEndpoints]:
+    """The stack for a test session (see the module docstring for the order)."""
+    if "bootstrap" in KafkaSettings().model_fields_set:
+        logger.info("tests use the stack named by CADABRA_KAFKA_BOOTSTRAP")
+        endpoints = _configured()
+        ensure_bucket(endpoints.s3_client(), endpoints.bucket)
+        yield endpoints
+    elif docker_answers():
+        from cadabra.stack.containers import container_stack
+
+        with container_stack() as endpoints:
+            yield endpoints
+    else:
+        logger.info("no Docker engine: tests start a native stack in %s", home)
+        with _native(home, cache_dir) as endpoints:
+            yield endpoints

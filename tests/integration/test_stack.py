@@ -1,0 +1,156 @@
+"""The stack the suite runs on, and the native stack's own behaviour (start, idempotence,
+a three-broker cluster, failures that name the service and its log)."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import (  # type: ignore[attr-defined]  # re-exported, not in __all__
+    AdminClient,
+    ConfigResource,
+    NewTopic,
+)
+from typer.testing import CliRunner
+
+from cadabra.cli import app
+from cadabra.errors import ServiceStartError
+from cadabra.stack import NativeStack
+from cadabra.stack.process import is_alive
+from cadabra.stack.readiness import Deadline
+from cadabra.stack.testing import StackEndpoints, native_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+def _native(stack: StackEndpoints) -> NativeStack:
+    if stack.native is None:
+        pytest.skip("Docker-only or external stack: the suite did not start a native stack")
+    return stack.native
+
+
+def _create_topic(admin: AdminClient, name: str) -> None:
+    futures = admin.create_topics([NewTopic(name, num_partitions=1)], operation_timeout=20)
+    futures[name].result(timeout=30)
+
+
+def _consume_one(bootstrap: str, topic: str) -> bytes | None:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"g-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    try:
+        consumer.subscribe([topic])
+        deadline = Deadline(30.0)
+        while not deadline.expired():
+            message = consumer.poll(0.5)
+            if message is not None and message.error() is None:
+                value: bytes | None = message.value()
+                return value
+        return None
+    finally:
+        consumer.close()
+
+
+def test_the_stack_answers(stack: StackEndpoints, kafka_admin: AdminClient, s3: S3Client) -> None:
+    assert kafka_admin.list_topics(timeout=10).brokers
+    assert s3.head_bucket(Bucket=stack.bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_a_record_goes_through_a_topic(stack: StackEndpoints, kafka_admin: AdminClient) -> None:
+    topic = f"t-{uuid.uuid4().hex[:12]}"
+    _create_topic(kafka_admin, topic)
+    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
+    producer.produce(topic, key=b"k", value=b"hello cadabra")
+    assert producer.flush(30) == 0
+    assert _consume_one(stack.kafka_bootstrap, topic) == b"hello cadabra"
+
+
+def test_an_object_is_a_real_file_under_the_s3_data_dir(
+    stack: StackEndpoints, s3: S3Client
+) -> None:
+    key = f"dir/{uuid.uuid4().hex}.json"
+    s3.put_object(Bucket=stack.bucket, Key=key, Body=b'{"order": 1}\n')
+    assert s3.get_object(Bucket=stack.bucket, Key=key)["Body"].read() == b'{"order": 1}\n'
+    listed = s3.list_objects_v2(Bucket=stack.bucket, Prefix="dir/")
+    assert key in [item["Key"] for item in listed.get("Contents", [])]
+    if stack.native is not None:
+        assert (stack.native.s3_data_dir / stack.bucket / key).read_bytes() == b'{"order": 1}\n'
+
+
+def test_up_twice_is_idempotent(stack: StackEndpoints) -> None:
+    native = _native(stack)
+    pids = {row.name: row.pid for row in native.status()}
+    report = native.up()
+    assert report.already_running and report.started == []
+    assert report.elapsed_s < 2.0
+    assert {row.name: row.pid for row in native.status()} == pids
+    result = CliRunner().invoke(app, ["stack", "up", "--home", str(native.home)])
+    assert result.exit_code == 0, result.output
+    assert "already runs" in result.stderr
+    env = CliRunner().invoke(app, ["stack", "env", "--home", str(native.home)]).stdout
+    assert f"CADABRA_KAFKA_BOOTSTRAP={stack.kafka_bootstrap}" in env.splitlines()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, stack_cache: Path) -> Iterator[NativeStack]:
+    native = NativeStack(native_settings(tmp_path / "cluster", brokers=3, cache_dir=stack_cache))
+    try:
+        native.up()
+        yield native
+    finally:
+        native.down()
+
+
+def test_three_brokers_replicate_three_ways(cluster: NativeStack) -> None:
+    bootstrap = cluster.env()["CADABRA_KAFKA_BOOTSTRAP"]
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    assert len(admin.list_topics(timeout=10).brokers) == 3
+    topic = f"t-{uuid.uuid4().hex[:12]}"
+    _create_topic(admin, topic)
+    partition = admin.list_topics(topic, timeout=10).topics[topic].partitions[0]
+    assert sorted(partition.replicas) == [1, 2, 3]
+    resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
+    configs = admin.describe_configs([resource])[resource].result(timeout=10)
+    assert configs["min.insync.replicas"].value == "2"
+
+    cluster.stop_service("kafka-3")
+    assert [row.alive for row in cluster.status() if row.name == "kafka-3"] == [False]
+    cluster.start_service("kafka-3")
+    assert all(row.answering for row in cluster.status())
+
+
+def test_a_taken_port_names_the_service_and_its_log(tmp_path: Path, stack_cache: Path) -> None:
+    settings = native_settings(tmp_path, cache_dir=stack_cache)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", settings.s3_port))
+        squatter.listen()
+        native = NativeStack(settings)
+        with pytest.raises(ServiceStartError) as caught:
+            native.up()
+    assert caught.value.service == "s3"
+    assert caught.value.log_file == str(tmp_path.resolve() / "logs" / "s3.log")
+    assert f"port {settings.s3_port} is already in use" in str(caught.value)
+    assert not native.is_running()
+
+
+def test_a_process_that_dies_at_start_fails_at_once_with_its_log(
+    tmp_path: Path, stack_cache: Path
+) -> None:
+    settings = native_settings(tmp_path, cache_dir=stack_cache)
+    native = NativeStack(settings.model_copy(update={"kafka_heap_mb": 1}))  # the JVM refuses
+    with pytest.raises(ServiceStartError, match="exited during startup") as caught:
+        native.up()
+    assert caught.value.service == "kafka-1"
+    assert "heap" in str(caught.value).lower()
+    assert str(tmp_path.resolve() / "logs" / "kafka-1.log") in str(caught.value)
+    assert not any(is_alive(row.pid, native.layout.marker(row.name)) for row in native.status())
