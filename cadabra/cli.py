@@ -20,7 +20,7 @@ from rich.logging import RichHandler
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cadabra.config import StackSettings
+from cadabra.config import KafkaSettings, StackSettings
 from cadabra.errors import StackError
 from cadabra.stack import NativeStack, tail
 
@@ -45,6 +45,8 @@ def main() -> None:
     handler = RichHandler(console=err, show_path=False, show_time=False)
     logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s")
     logging.getLogger("cadabra").setLevel(logging.INFO)
+    # librdkafka reports a restarting broker as warnings; clients retry, users need not see them.
+    logging.getLogger("cadabra.kafka").setLevel(logging.ERROR)
 
 
 def _stack(**overrides: Any) -> NativeStack:
@@ -155,3 +157,42 @@ def logs(
         log_file = stack.log_file(service)
     err.print(f"==> {log_file} <==")
     typer.echo(tail(log_file, lines))
+
+
+@app.command()
+def demo(
+    seconds: Annotated[int, typer.Option(help="How long orders are offered")] = 10,
+    factor: Annotated[float, typer.Option(help="Offered load, x the shard's limit")] = 3.0,
+    home: Home = None,
+) -> None:
+    """Start the stack, then offer CadabraOrders 3x its shard's limit and show what happens."""
+    from cadabra.demo import run_overload_demo
+    from cadabra.streams import StreamsService
+    from producers.orders import OrderGenerator
+
+    kafka = KafkaSettings()
+    if "bootstrap" not in kafka.model_fields_set:  # no stack named: start the native one
+        up(
+            home=home,
+            brokers=None,
+            kafka_port=None,
+            controller_port=None,
+            s3_port=None,
+            timeout=None,
+        )
+        kafka = KafkaSettings(bootstrap=_stack(home=home).env()["CADABRA_KAFKA_BOOTSTRAP"])
+    streams = StreamsService(kafka)
+    orders = ((order.partition_key, order.to_csv().encode()) for order in OrderGenerator())
+    try:
+        report = run_overload_demo(streams, orders, seconds=seconds, factor=factor)
+    finally:
+        streams.close()
+    steady = [row.accepted for row in report.seconds[1:seconds]]
+    err.print(
+        f"{report.generated:,} orders offered at {factor:g}x; the shard accepted "
+        f"{sum(steady) / max(1, len(steady)):,.0f} records/s after its first-second burst; "
+        f"read back {report.stored:,}: {report.lost} lost, {report.duplicates} duplicated."
+    )
+    err.print("The stack keeps running: `cadabra stack status`, `cadabra stack down`.")
+    if report.lost or report.duplicates:
+        raise typer.Exit(1)

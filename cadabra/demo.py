@@ -65,7 +65,10 @@ def run_overload_demo(
     limit = streams.quotas.limits.write_records_per_s
     per_tick = round(float(limit) * factor * TICK_S)
     report = DemoReport()
-    with Live(_table(report, limit, factor), console=console, refresh_per_second=4) as live:
+    live = Live(
+        _table(report, limit, factor), console=console, refresh_per_second=4, transient=True
+    )
+    with live:
         _produce(
             streams,
             orders,
@@ -74,6 +77,7 @@ def run_overload_demo(
             report,
             lambda: live.update(_table(report, limit, factor)),
         )
+    console.print(_table(report, limit, factor, last=None))
     report.stored, report.duplicates = _read_back(streams)
     return report
 
@@ -151,11 +155,11 @@ def _read_back(streams: StreamsService) -> tuple[int, int]:
             return stored, stored - len(seen)
 
 
-def _table(report: DemoReport, limit: object, factor: float) -> Table:
+def _table(report: DemoReport, limit: object, factor: float, last: int | None = 12) -> Table:
     table = Table(title=f"{STREAM}, 1 shard ({limit} records/s), offered {factor:g}x with retries")
     for column in ("second", "new orders", "accepted", "throttled", "backlog"):
         table.add_column(column, justify="right")
-    for row in report.seconds[-12:]:
+    for row in report.seconds[-last if last else 0 :]:
         table.add_row(
             str(row.second),
             f"{row.new:,}",

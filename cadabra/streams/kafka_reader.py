@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from confluent_kafka import OFFSET_END, Consumer, KafkaError, TopicPartition
 
+from cadabra.streams.clients import client_config
 from cadabra.streams.kafka_writer import MAX_MESSAGE_BYTES
 
 __all__ = ["FetchedRecord", "KafkaReader", "ReadResult"]
@@ -36,26 +37,25 @@ class ReadResult:
 
 
 class KafkaReader:
-    def __init__(self, bootstrap: str, pool_size: int = 4, fetch_timeout_s: float = 2.0) -> None:
+    def __init__(self, bootstrap: str, fetch_timeout_s: float = 2.0) -> None:
         self._bootstrap = bootstrap
         self._fetch_timeout_s = fetch_timeout_s
         self._pool: queue.LifoQueue[Consumer] = queue.LifoQueue()
-        self._created = 0
-        self._pool_size = pool_size
 
     def _new_consumer(self) -> Consumer:
         return Consumer(
-            {
-                "bootstrap.servers": self._bootstrap,
-                "group.id": "cadabra-streams-reader",
-                "enable.auto.commit": False,
-                "enable.partition.eof": True,
-                "fetch.wait.max.ms": 20,
-                "fetch.max.bytes": 4 * MAX_MESSAGE_BYTES,
-                "max.partition.fetch.bytes": MAX_MESSAGE_BYTES,
-                "fetch.message.max.bytes": MAX_MESSAGE_BYTES,
-                "receive.message.max.bytes": 5 * MAX_MESSAGE_BYTES,
-            }
+            client_config(
+                self._bootstrap,
+                **{
+                    "group.id": "cadabra-streams-reader",
+                    "enable.auto.commit": False,
+                    "enable.partition.eof": True,
+                    "fetch.wait.max.ms": 20,
+                    "fetch.max.bytes": 4 * MAX_MESSAGE_BYTES,
+                    "max.partition.fetch.bytes": MAX_MESSAGE_BYTES,
+                    "receive.message.max.bytes": 5 * MAX_MESSAGE_BYTES,
+                },
+            )
         )
 
     @contextmanager

@@ -14,6 +14,8 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
+from cadabra.streams.clients import client_config
+
 __all__ = ["Delivered", "KafkaWriter", "OutgoingRecord", "WriteFailed"]
 
 # Kafka's per-message overhead above a 10 MiB record and its key.
@@ -67,16 +69,18 @@ class KafkaWriter:
     def __init__(self, bootstrap: str, delivery_timeout_ms: int = 30_000) -> None:
         self._delivery_timeout_s = delivery_timeout_ms / 1000
         self._producer = Producer(
-            {
-                "bootstrap.servers": bootstrap,
-                "acks": "all",
-                "enable.idempotence": True,
-                "linger.ms": 2,
-                "batch.size": 1_000_000,
-                "message.max.bytes": MAX_MESSAGE_BYTES,
-                "delivery.timeout.ms": delivery_timeout_ms,
-                "queue.buffering.max.kbytes": 256 * 1024,
-            }
+            client_config(
+                bootstrap,
+                **{
+                    "acks": "all",
+                    "enable.idempotence": True,
+                    "linger.ms": 2,
+                    "batch.size": 1_000_000,
+                    "message.max.bytes": MAX_MESSAGE_BYTES,
+                    "delivery.timeout.ms": delivery_timeout_ms,
+                    "queue.buffering.max.kbytes": 256 * 1024,
+                },
+            )
         )
         self._running = True
         self._poller = threading.Thread(target=self._poll, name="cadabra-writer", daemon=True)

@@ -12,6 +12,8 @@ import threading
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 
+from cadabra.errors import InternalFailureException
+from cadabra.streams.clients import client_config
 from cadabra.streams.models import StreamState
 from cadabra.streams.topics import TopicAdmin
 
@@ -29,15 +31,17 @@ class ShardMapStore:
         if not admin.exists(topic):
             self._create_topic(admin)
         self._producer = Producer(
-            {"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True}
+            client_config(bootstrap, acks="all", **{"enable.idempotence": True})
         )
         self._consumer = Consumer(
-            {
-                "bootstrap.servers": bootstrap,
-                "group.id": "cadabra-shard-map",
-                "enable.auto.commit": False,
-                "enable.partition.eof": True,
-            }
+            client_config(
+                bootstrap,
+                **{
+                    "group.id": "cadabra-shard-map",
+                    "enable.auto.commit": False,
+                    "enable.partition.eof": True,
+                },
+            )
         )
         self.refresh()
 
@@ -106,7 +110,7 @@ class ShardMapStore:
         with self._lock:
             self._producer.produce(self._topic, value, name.encode(), on_delivery=report)
             if self._producer.flush(_TIMEOUT_S) > 0 or errors:
-                raise RuntimeError(f"shard map write for {name} failed: {errors}")
+                raise InternalFailureException(f"shard map write for {name} failed: {errors}")
             self.refresh()
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]  # re-exported
     NewTopic,
 )
 
+from cadabra.streams.clients import client_config
 from cadabra.streams.kafka_writer import MAX_MESSAGE_BYTES
 
 __all__ = ["TopicAdmin"]
@@ -28,7 +29,7 @@ _TIMEOUT_S = 30.0
 
 class TopicAdmin:
     def __init__(self, bootstrap: str, replication_factor: int | None) -> None:
-        self._admin = AdminClient({"bootstrap.servers": bootstrap})
+        self._admin = AdminClient(client_config(bootstrap))
         self._replication_factor = replication_factor
 
     def replication_factor(self) -> int:
