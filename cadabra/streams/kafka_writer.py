@@ -8,6 +8,7 @@ so concurrent PutRecords calls pipeline into the same batches.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,17 +17,10 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from cadabra.streams.clients import client_config
 
-__all__ = ["Delivered", "KafkaWriter", "OutgoingRecord", "WriteFailed"]
+__all__ = ["Delivered", "KafkaWriter", "WriteFailed"]
 
 # Kafka's per-message overhead above a 10 MiB record and its key.
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024 + 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class OutgoingRecord:
-    partition: int
-    key: bytes
-    value: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +35,14 @@ class WriteFailed:
 
 
 class _Batch:
-    """Collects the delivery reports of one call and wakes its caller when all have arrived."""
+    """Collects the delivery reports of one call and wakes its caller when all have arrived.
+
+    Reports run only on the writer's poller thread, so the countdown needs no lock.
+    """
 
     def __init__(self, size: int) -> None:
         self.results: list[Delivered | WriteFailed | None] = [None] * size
         self._pending = size
-        self._lock = threading.Lock()
         self.done = threading.Event()
         if size == 0:
             self.done.set()
@@ -57,10 +53,9 @@ class _Batch:
                 self.results[index] = WriteFailed(err.str())
             else:
                 self.results[index] = Delivered(msg.offset() or 0, msg.timestamp()[1])
-            with self._lock:
-                self._pending -= 1
-                if self._pending == 0:
-                    self.done.set()
+            self._pending -= 1
+            if self._pending == 0:
+                self.done.set()
 
         return report
 
@@ -82,34 +77,55 @@ class KafkaWriter:
                 },
             )
         )
+        self._refused: list[tuple[Any, KafkaError]] = []
+        self._refused_lock = threading.Lock()
         self._running = True
         self._poller = threading.Thread(target=self._poll, name="cadabra-writer", daemon=True)
         self._poller.start()
 
-    def write(self, topic: str, records: Sequence[OutgoingRecord]) -> list[Delivered | WriteFailed]:
-        batch = _Batch(len(records))
-        for index, record in enumerate(records):
-            self._produce(topic, record, batch.reporter(index))
+    def write(
+        self, topic: str, partitions: Sequence[int], keys: Sequence[bytes], values: Sequence[bytes]
+    ) -> list[Delivered | WriteFailed]:
+        """Write record i (keys[i], values[i]) to partitions[i]; a report per record, in order."""
+        batch = _Batch(len(partitions))
+        produce = self._producer.produce
+        for index, (partition, key, value) in enumerate(zip(partitions, keys, values, strict=True)):
+            report = batch.reporter(index)
+            try:
+                produce(topic, value, key, partition=partition, on_delivery=report)
+            except (BufferError, KafkaException):
+                self._produce_slowly(topic, partition, key, value, report)
         if not batch.done.wait(self._delivery_timeout_s + 5):
             return [r or WriteFailed("delivery report timed out") for r in batch.results]
         return [r or WriteFailed("no delivery report") for r in batch.results]
 
-    def _produce(self, topic: str, record: OutgoingRecord, report: Any) -> None:
+    def _produce_slowly(
+        self, topic: str, partition: int, key: bytes, value: bytes, report: Any
+    ) -> None:
+        """The local queue is full: wait for the poller to drain it (it alone runs reports)."""
         while True:
             try:
-                self._producer.produce(
-                    topic, record.value, record.key, partition=record.partition, on_delivery=report
-                )
+                self._producer.produce(topic, value, key, partition=partition, on_delivery=report)
                 return
             except BufferError:
-                self._producer.poll(0.05)
+                time.sleep(0.01)
             except KafkaException as exc:
-                report(exc.args[0], None)
+                self._fail_later(report, exc.args[0])
                 return
+
+    def _fail_later(self, report: Any, error: KafkaError) -> None:
+        """Report a record Kafka refused outright, on the poller thread like every report."""
+        with self._refused_lock:
+            self._refused.append((report, error))
 
     def _poll(self) -> None:
         while self._running:
             self._producer.poll(0.05)
+            if self._refused:
+                with self._refused_lock:
+                    refused, self._refused = self._refused, []
+                for report, error in refused:
+                    report(error, None)
 
     def close(self) -> None:
         self._producer.flush(self._delivery_timeout_s)

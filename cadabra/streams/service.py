@@ -161,12 +161,18 @@ class StreamsService:
                 return ON_DEMAND_SHARDS
             raise InvalidArgumentException("ShardCount is required for a PROVISIONED stream.")
         check.check_range(shard_count, "shardCount", 1, 100_000)
-        if shard_count > self.settings.shard_limit:
+        self.shard_map.refresh()
+        open_now = sum(
+            len(state.open_shards)
+            for name in self.shard_map.names()
+            if (state := self.shard_map.get(name)) is not None
+        )
+        if open_now + shard_count > self.settings.shard_limit:
             raise LimitExceededException(
                 f"This request would exceed the shard limit for the account "
                 f"{self.aws.account_id} in {self.aws.region}. Current limit of shards is "
                 f"{self.settings.shard_limit}. Number of shards that would have resulted from "
-                f"this request is {shard_count}."
+                f"this request is {open_now + shard_count}."
             )
         return shard_count
 

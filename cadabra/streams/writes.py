@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from cadabra.errors import InternalFailureException, ProvisionedThroughputExceededException
 from cadabra.streams import validation as check
-from cadabra.streams.kafka_writer import Delivered, OutgoingRecord
+from cadabra.streams.kafka_writer import Delivered
 from cadabra.streams.models import ShardInfo
 from cadabra.streams.routing import Router
 from cadabra.streams.sequence import encode_sequence, shard_id
@@ -74,7 +74,8 @@ class RecordWriter:
     ) -> dict[str, Any]:
         name = self._service.stream_name(stream_name, stream_arn)
         router = self._router(name)
-        sizes = [len(entry.data) + len(entry.partition_key.encode()) for entry in records]
+        keys = [entry.partition_key.encode() for entry in records]
+        sizes = [len(entry.data) + len(key) for entry, key in zip(records, keys, strict=True)]
         hash_keys = self._validate(records, sizes, router, single=single)
         shards = [
             router.route(entry.partition_key, explicit)
@@ -82,38 +83,41 @@ class RecordWriter:
         ]
         results: list[dict[str, Any]] = [{} for _ in records]
         accepted = self._admit(name, shards, sizes, results)
-        self._write(name, records, accepted, results)
+        self._write(name, records, keys, shards, accepted, results)
         failed = sum(1 for result in results if "ErrorCode" in result)
         return {"FailedRecordCount": failed, "Records": results, "EncryptionType": "NONE"}
 
     def _validate(
         self, records: Sequence[PutRecordsEntry], sizes: list[int], router: Router, *, single: bool
     ) -> list[int | None]:
+        """Explicit hash keys as numbers; the first invalid entry raises, naming its field."""
         max_bytes = router.state.max_record_size_kib * 1024
         if not single:
             check.check_records_batch(sizes)
         hash_keys: list[int | None] = []
-        for position, entry in enumerate(records, start=1):
+        for position, (entry, size) in enumerate(zip(records, sizes, strict=True), start=1):
+            explicit = entry.explicit_hash_key
+            key_length = len(entry.partition_key)
+            if explicit is None and 1 <= key_length <= 256 and size <= max_bytes:
+                hash_keys.append(None)  # the common case: nothing to format
+                continue
             field = "" if single else f"records.{position}.member."
             check.check_partition_key(entry.partition_key, f"{field}partitionKey")
-            check.check_record_data(sizes[position - 1], max_bytes, f"{field}data")
-            explicit = check.check_explicit_hash_key(
-                entry.explicit_hash_key, f"{field}explicitHashKey"
-            )
-            hash_keys.append(explicit)
+            check.check_record_data(size, max_bytes, f"{field}data")
+            hash_keys.append(check.check_explicit_hash_key(explicit, f"{field}explicitHashKey"))
         return hash_keys
 
     def _admit(
         self, name: str, shards: list[ShardInfo], sizes: list[int], results: list[dict[str, Any]]
-    ) -> list[tuple[int, int]]:
-        """(position, shard index) of each entry the shard quotas accept, in request order."""
+    ) -> list[int]:
+        """Positions of the entries the shard quotas accept, in request order."""
         quotas, account = self._service.quotas, self._service.aws.account_id
         if not quotas.enabled:
-            return [(position, shard.index) for position, shard in enumerate(shards)]
-        accepted: list[tuple[int, int]] = []
+            return list(range(len(shards)))
+        accepted: list[int] = []
         for position, (shard, size) in enumerate(zip(shards, sizes, strict=True)):
             if quotas.check_write(name, shard.shard_id, 1, size):
-                accepted.append((position, shard.index))
+                accepted.append(position)
             else:
                 error = quotas.write_error(name, shard.shard_id, account)
                 results[position] = {"ErrorCode": error.code, "ErrorMessage": error.message}
@@ -123,15 +127,19 @@ class RecordWriter:
         self,
         name: str,
         records: Sequence[PutRecordsEntry],
-        accepted: list[tuple[int, int]],
+        keys: list[bytes],
+        shards: list[ShardInfo],
+        accepted: list[int],
         results: list[dict[str, Any]],
     ) -> None:
-        outgoing = [
-            OutgoingRecord(index, records[pos].partition_key.encode(), records[pos].data)
-            for pos, index in accepted
-        ]
-        reports = self._service.kafka_writer.write(self._service.topic(name), outgoing)
-        for (position, index), report in zip(accepted, reports, strict=True):
+        indexes = [shards[position].index for position in accepted]
+        reports = self._service.kafka_writer.write(
+            self._service.topic(name),
+            indexes,
+            [keys[position] for position in accepted],
+            [records[position].data for position in accepted],
+        )
+        for position, index, report in zip(accepted, indexes, reports, strict=True):
             if isinstance(report, Delivered):
                 results[position] = {
                     "SequenceNumber": encode_sequence(index, report.offset),

@@ -173,3 +173,29 @@ def test_every_process_sees_the_same_shard_map(
 def test_unknown_stream_is_resource_not_found(streams: StreamsService) -> None:
     with pytest.raises(ResourceNotFoundException, match="Stream nope-x under account"):
         streams.describe_stream_summary(stream_name="nope-x")
+
+
+def test_describe_stream_pages_shards(streams: StreamsService, make_stream: MakeStream) -> None:
+    name = make_stream(shard_count=3)
+    first = streams.describe_stream(stream_name=name, limit=2)["StreamDescription"]
+    assert [s["ShardId"] for s in first["Shards"]] == [
+        "shardId-000000000000",
+        "shardId-000000000001",
+    ]
+    assert first["HasMoreShards"] is True
+    rest = streams.describe_stream(
+        stream_name=name, exclusive_start_shard_id="shardId-000000000001"
+    )["StreamDescription"]
+    assert [s["ShardId"] for s in rest["Shards"]] == ["shardId-000000000002"]
+    assert rest["HasMoreShards"] is False
+
+
+def test_the_shard_limit_counts_open_shards_of_every_stream(
+    streams: StreamsService, make_stream: MakeStream
+) -> None:
+    open_now = sum(len(streams.state(n).open_shards) for n in streams.shard_map.names())
+    allowed = streams.settings.shard_limit - open_now
+    with pytest.raises(
+        LimitExceededException, match=f"would have resulted .* is {open_now + allowed + 1}"
+    ):
+        make_stream(shard_count=allowed + 1)

@@ -19,11 +19,13 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]  # re-exported
 from typer.testing import CliRunner
 
 from cadabra.cli import app
+from cadabra.config import KafkaSettings
 from cadabra.errors import ServiceStartError
 from cadabra.stack import NativeStack
 from cadabra.stack.process import is_alive
 from cadabra.stack.readiness import Deadline
 from cadabra.stack.testing import StackEndpoints, native_settings
+from cadabra.streams import StreamsService
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -123,10 +125,20 @@ def test_three_brokers_replicate_three_ways(cluster: NativeStack) -> None:
     configs = admin.describe_configs([resource])[resource].result(timeout=10)
     assert configs["min.insync.replicas"].value == "2"
 
-    cluster.stop_service("kafka-3")
-    assert [row.alive for row in cluster.status() if row.name == "kafka-3"] == [False]
-    cluster.start_service("kafka-3")
-    assert all(row.answering for row in cluster.status())
+    streams = StreamsService(KafkaSettings(bootstrap=bootstrap))
+    try:
+        streams.create_stream("Replicated", 2)
+        config = streams.admin.topic_config(streams.topic("Replicated"))
+        assert config["min.insync.replicas"] == "2"
+        cluster.stop_service("kafka-3")
+        assert [row.alive for row in cluster.status() if row.name == "kafka-3"] == [False]
+        # Two of three replicas in sync still acknowledge acks=all writes, as two AZs of three.
+        put = streams.put_record(b"survives", "k", stream_name="Replicated")
+        assert put["SequenceNumber"]
+        cluster.start_service("kafka-3")
+        assert all(row.answering for row in cluster.status())
+    finally:
+        streams.close()
 
 
 def test_a_taken_port_names_the_service_and_its_log(tmp_path: Path, stack_cache: Path) -> None:
