@@ -13,12 +13,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from confluent_kafka import OFFSET_END, Consumer, KafkaError, TopicPartition
+from confluent_kafka import OFFSET_END, Consumer, KafkaError, KafkaException, TopicPartition
 
 from cadabra.streams.clients import client_config
 from cadabra.streams.kafka_writer import MAX_MESSAGE_BYTES
 
 __all__ = ["FetchedRecord", "KafkaReader", "ReadResult"]
+
+_METADATA_WAIT_S = 10.0
+_TRANSIENT = {
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError.UNKNOWN_TOPIC_OR_PART,
+    KafkaError._TRANSPORT,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +78,19 @@ class KafkaReader:
             self._pool.put(consumer)
 
     def watermarks(self, topic: str, partition: int) -> tuple[int, int]:
-        with self._consumer() as consumer:
-            low, high = consumer.get_watermark_offsets(
-                TopicPartition(topic, partition), timeout=10, cached=False
-            )
-        return int(low), int(high)
+        deadline = time.monotonic() + _METADATA_WAIT_S
+        while True:
+            try:
+                with self._consumer() as consumer:
+                    low, high = consumer.get_watermark_offsets(
+                        TopicPartition(topic, partition), timeout=10, cached=False
+                    )
+                return int(low), int(high)
+            except KafkaException as exc:
+                # A partition created a moment ago: this client's metadata may lag the leader's.
+                if exc.args[0].code() not in _TRANSIENT or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def offset_for_time(self, topic: str, partition: int, timestamp_ms: int) -> int:
         """First offset whose LogAppendTime is >= timestamp_ms (the high watermark if none)."""

@@ -4,6 +4,7 @@ a three-broker cluster, failures that name the service and its log)."""
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +41,14 @@ def _native(stack: StackEndpoints) -> NativeStack:
 def _create_topic(admin: AdminClient, name: str) -> None:
     futures = admin.create_topics([NewTopic(name, num_partitions=1)], operation_timeout=20)
     futures[name].result(timeout=30)
+    # Creation returns before every broker's metadata shows the new partition and its leader.
+    deadline = Deadline(30.0)
+    while not deadline.expired():
+        partitions = admin.list_topics(name, timeout=10).topics[name].partitions
+        if 0 in partitions and partitions[0].leader >= 0:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"topic {name} has no leader after 30 s")
 
 
 def _consume_one(bootstrap: str, topic: str) -> bytes | None:
