@@ -20,7 +20,7 @@ from rich.logging import RichHandler
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cadabra.config import KafkaSettings, StackSettings
+from cadabra.config import EndpointSettings, KafkaSettings, StackSettings
 from cadabra.errors import StackError
 from cadabra.stack import NativeStack, tail
 
@@ -196,3 +196,16 @@ def demo(
     err.print("The stack keeps running: `cadabra stack status`, `cadabra stack down`.")
     if report.lost or report.duplicates:
         raise typer.Exit(1)
+
+
+@app.command()
+def endpoint(
+    host: Annotated[str | None, typer.Option(help="Address (env CADABRA_ENDPOINT_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (env CADABRA_ENDPOINT_PORT)")] = None,
+) -> None:
+    """Serve the Kinesis and Firehose APIs (AWS JSON 1.1 and CBOR) in the foreground."""
+    from cadabra.endpoint.server import serve
+
+    settings = EndpointSettings()
+    overrides: dict[str, object] = {"host": host, "port": port}
+    serve(settings.model_copy(update={k: v for k, v in overrides.items() if v is not None}))

@@ -7,12 +7,16 @@ AWS's where AWS has a number (quotas, retention, iterator age) and the native st
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = [
+    "AuthSettings",
     "AwsSettings",
+    "EndpointSettings",
+    "FirehoseSettings",
     "KafkaSettings",
     "QuotaSettings",
     "S3Settings",
@@ -74,6 +78,7 @@ class StackSettings(BaseSettings):
     kafka_port: int = 9092
     controller_port: int = 9093
     s3_port: int = 9000
+    endpoint_port: int = 4567
     kafka_heap_mb: int = 512
     # Heap of each broker when `brokers` > 1 (the machines have 2 cores and a few GiB to share).
     kafka_cluster_heap_mb: int = 384
@@ -108,6 +113,18 @@ class QuotaSettings(BaseSettings):
     read_bytes_per_s: int = Field(default=2 * MIB, gt=0)
 
 
+class EndpointSettings(BaseSettings):
+    """The Kinesis/Firehose HTTP endpoint (`cadabra endpoint`)."""
+
+    model_config = SettingsConfigDict(env_prefix="CADABRA_ENDPOINT_")
+
+    host: str = "127.0.0.1"
+    port: int = 4567
+    # Clients reach it here; unset = http://<host>:<port>.
+    url: str | None = None
+    threads: int = 32
+
+
 class StreamsSettings(BaseSettings):
     """Kinesis Data Streams semantics on Kafka."""
 
@@ -123,6 +140,70 @@ class StreamsSettings(BaseSettings):
     shard_limit: int = 500
     # Signs shard iterators so a tampered iterator is rejected; share it across a stack.
     iterator_secret: SecretStr = SecretStr("cadabra-iterators")
+
+
+class FirehoseSettings(BaseSettings):
+    """Amazon Data Firehose on Kafka: delivery streams, their topics and the Direct PUT quotas.
+
+    The Direct PUT rates are AWS's for us-east-1, us-west-2 and eu-west-1 (per delivery stream,
+    PutRecord and PutRecordBatch together); `quota_scale` multiplies all three.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CADABRA_FIREHOSE_")
+
+    # Compacted topic holding every delivery stream's description (key = name).
+    state_topic: str = "__cadabra_firehose"
+    topic_prefix: str = "firehose."
+    topic_partitions: int = Field(default=1, gt=0)
+    # Direct PUT keeps undelivered data for 24 h.
+    retention_hours: int = Field(default=24, gt=0)
+    # AWS's quota of delivery streams per region (LimitExceededException beyond it).
+    delivery_stream_limit: int = Field(default=5000, gt=0)
+    # False admits every PutRecord/PutRecordBatch (no throttling at all).
+    quota_enabled: bool = True
+    quota_scale: float = Field(default=1.0, gt=0)
+    put_requests_per_s: int = Field(default=2000, gt=0)
+    put_records_per_s: int = Field(default=500_000, gt=0)
+    put_bytes_per_s: int = Field(default=5 * MIB, gt=0)
+
+
+class AuthSettings(BaseSettings):
+    """How the endpoint authenticates callers: open (any key, like local emulators) or SigV4."""
+
+    model_config = SettingsConfigDict(env_prefix="CADABRA_")
+
+    # "sigv4" verifies every request's signature and date against `access_keys`.
+    auth: Literal["open", "sigv4"] = "open"
+    # Access key id -> secret, from "KEY:SECRET,KEY2:SECRET2"; None = the one pair
+    # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (see `key_secrets`).
+    access_keys: Annotated[dict[str, SecretStr] | None, NoDecode] = Field(
+        default=None, validation_alias=AliasChoices("CADABRA_AUTH_KEYS")
+    )
+    # Kinesis allows 5 minutes between the signed date and its clock, either way.
+    max_clock_skew_s: int = Field(default=300, ge=0)
+
+    @field_validator("access_keys", mode="before")
+    @classmethod
+    def _parse_access_keys(cls, value: object) -> object:
+        return _access_keys_from_text(value) if isinstance(value, str) else value
+
+    def key_secrets(self) -> dict[str, str]:
+        """Access key id -> secret access key, the pair from `AwsSettings` when none are set."""
+        if self.access_keys is None:
+            aws = AwsSettings()
+            return {aws.access_key_id: aws.secret_access_key.get_secret_value()}
+        return {key: secret.get_secret_value() for key, secret in self.access_keys.items()}
+
+
+def _access_keys_from_text(text: str) -> dict[str, SecretStr] | None:
+    """Parse "KEY:SECRET,KEY2:SECRET2"; a blank value is None (the AWS_* pair)."""
+    keys: dict[str, SecretStr] = {}
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        key, _, secret = entry.partition(":")
+        if not key.strip() or not secret.strip():
+            raise ValueError("CADABRA_AUTH_KEYS entries must be KEY:SECRET, comma-separated")
+        keys[key.strip()] = SecretStr(secret.strip())
+    return keys or None
 
 
 def all_settings_classes() -> list[type[BaseSettings]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cadabra.config import AwsSettings, S3Settings, StackSettings
 from cadabra.errors import StackError
+from cadabra.stack.endpoint import EndpointComponent
 from cadabra.stack.kafka import KafkaComponent
 from cadabra.stack.lifecycle import check_ports, start_processes, stop_processes
 from cadabra.stack.process import is_alive, read_pid
@@ -77,9 +78,11 @@ class NativeStack:
 
     def components(self, layout: StackLayout | None = None) -> list[Component]:
         layout = layout or self.layout
+        kafka = KafkaComponent(layout, self.settings)
         return [
-            KafkaComponent(layout, self.settings),
+            kafka,
             S3Component(layout, self.settings, self.aws, self.s3),
+            EndpointComponent(layout, kafka.bootstrap),
         ]
 
     def processes(self, layout: StackLayout | None = None) -> list[ServiceProcess]:

@@ -29,6 +29,7 @@ class StackLayout(BaseModel):
     kafka_port: int = 9092
     controller_port: int = 9093
     s3_port: int = 9000
+    endpoint_port: int = 4567
     cache: Path | None = None
 
     @classmethod
@@ -39,6 +40,7 @@ class StackLayout(BaseModel):
             kafka_port=settings.kafka_port,
             controller_port=settings.controller_port,
             s3_port=settings.s3_port,
+            endpoint_port=settings.endpoint_port,
             cache=settings.cache_dir.resolve() if settings.cache_dir else None,
         )
 

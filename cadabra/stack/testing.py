@@ -116,6 +116,7 @@ def native_settings(home: Path, brokers: int = 1, cache_dir: Path | None = None)
         kafka_port=base,
         controller_port=base + 1,
         s3_port=free_port_block(1),
+        endpoint_port=free_port_block(1),
         cache_dir=cache_dir,
     )
 

@@ -69,7 +69,8 @@ class KafkaWriter:
                 **{
                     "acks": "all",
                     "enable.idempotence": True,
-                    "linger.ms": 2,
+                    "linger.ms": 0,  # PutRecord latency; records queued meanwhile still batch
+                    "socket.nagle.disable": True,
                     "batch.size": 1_000_000,
                     "message.max.bytes": MAX_MESSAGE_BYTES,
                     "delivery.timeout.ms": delivery_timeout_ms,

@@ -70,3 +70,35 @@ def read_all(
         return records
 
     return read
+
+
+@pytest.fixture(scope="session")
+def endpoint_url(streams_service: StreamsService) -> Iterator[str]:
+    """The endpoint app served in-process on a free port, over the session's streams service."""
+    from cadabra.endpoint.app import EndpointApp, Service
+    from cadabra.endpoint.kinesis_ops import kinesis_operations
+    from cadabra.endpoint.server import KINESIS_PREFIX
+    from cadabra.endpoint.testing import serve_in_thread
+    from cadabra.stack.net import free_port_block
+
+    services = {KINESIS_PREFIX: Service("kinesis", kinesis_operations(streams_service), cbor=True)}
+    app = EndpointApp(services)
+    with serve_in_thread(app, free_port_block(1)) as url:
+        yield url
+    app.close()
+
+
+@pytest.fixture
+def kinesis(endpoint_url: str, streams: StreamsService) -> Any:
+    """A boto3 Kinesis client on the endpoint; no client-side retries, so errors surface."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "kinesis",
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="cadabra",
+        aws_secret_access_key="cadabra-secret",  # noqa: S106 - the stack's default, not a secret
+        config=Config(retries={"total_max_attempts": 1}),
+    )

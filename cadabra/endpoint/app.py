@@ -1,0 +1,156 @@
+"""The Kinesis and Firehose HTTP endpoint: AWS's JSON 1.1 (and, for Kinesis, CBOR) protocol.
+
+One POST route. `X-Amz-Target: <prefix>.<Operation>` picks the service and operation, the body
+is decoded against the botocore model of that operation, the handler runs in a worker thread
+(service calls block on Kafka acknowledgements), and the response or error is encoded in the
+request's content type. Errors carry AWS's `__type` and `message`; malformed input is always a
+4xx, never a 5xx. This is a plain ASGI application served by uvicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from cadabra.endpoint.errors import error_response
+from cadabra.endpoint.operations import Handler
+from cadabra.endpoint.wire import (
+    CBOR,
+    JSON,
+    SerializationException,
+    decode_body,
+    encode_body,
+    from_wire,
+    operation_model,
+    to_wire,
+)
+from cadabra.errors import CadabraError, InternalFailureException
+
+__all__ = ["EndpointApp", "Service", "UnknownOperationException"]
+
+logger = logging.getLogger(__name__)
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
+
+class UnknownOperationException(CadabraError):
+    code = "UnknownOperationException"
+    http_status = 400
+
+
+@dataclass(frozen=True)
+class Service:
+    """One AWS service behind the endpoint: its botocore model name and its operation table."""
+
+    model: str
+    operations: Mapping[str, Handler]
+    cbor: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: str
+
+
+class EndpointApp:
+    def __init__(self, services: Mapping[str, Service], threads: int = 32) -> None:
+        self._services = dict(services)  # keyed by target prefix, e.g. "Kinesis_20131202"
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="endpoint")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        body = await _read_body(receive)
+        reply = await self._handle(scope["method"], headers, body)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": reply.status,
+                "headers": [
+                    (b"content-type", reply.content_type.encode()),
+                    (b"x-amzn-requestid", str(uuid.uuid4()).encode()),
+                    (b"content-length", str(len(reply.body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": reply.body})
+
+    async def _handle(self, method: str, headers: dict[str, str], body: bytes | None) -> Reply:
+        content_type = CBOR if headers.get("content-type", "").startswith(CBOR) else JSON
+        try:
+            if body is None:
+                raise SerializationException(f"Request body exceeds {MAX_BODY_BYTES} bytes.")
+            service, operation, handler = self._route(method, headers.get("x-amz-target", ""))
+            if content_type == CBOR and not service.cbor:
+                raise SerializationException("CBOR is not supported for this service.")
+            model = operation_model(service.model, operation)
+            if model is None:
+                raise UnknownOperationException(f"Operation {operation} is not modelled.")
+            cbor = content_type == CBOR
+            document = decode_body(body, content_type)
+            shape = model.input_shape
+            request = from_wire(shape, document, cbor) if shape is not None else {}
+            loop = asyncio.get_running_loop()
+            response = await loop.run_in_executor(self._pool, handler, request)
+            answer = to_wire(model.output_shape, response, cbor)
+            return Reply(200, encode_body(answer, content_type), content_type)
+        except CadabraError as exc:
+            return _error(exc, content_type)
+        except Exception:
+            logger.exception("internal failure")
+            return _error(InternalFailureException("Internal Service Failure"), content_type)
+
+    def _route(self, method: str, target: str) -> tuple[Service, str, Handler]:
+        prefix, _, operation = target.partition(".")
+        service = self._services.get(prefix)
+        handler = service.operations.get(operation) if service else None
+        if method != "POST" or service is None or handler is None:
+            raise UnknownOperationException(
+                f"Operation {target or '(none)'} is not supported by this endpoint."
+            )
+        return service, operation, handler
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _error(exc: CadabraError, content_type: str) -> Reply:
+    status, document = error_response(exc)
+    return Reply(status, encode_body(document, content_type), content_type)
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= MAX_BODY_BYTES:
+            chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks) if size <= MAX_BODY_BYTES else None
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

