@@ -15,8 +15,11 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from cadabra.config import AuthSettings
+from cadabra.endpoint.auth import Authenticator, IncomingRequest
 from cadabra.endpoint.errors import error_response
 from cadabra.endpoint.operations import Handler
 from cadabra.endpoint.wire import (
@@ -63,8 +66,14 @@ class Reply:
 
 
 class EndpointApp:
-    def __init__(self, services: Mapping[str, Service], threads: int = 32) -> None:
+    def __init__(
+        self,
+        services: Mapping[str, Service],
+        threads: int = 32,
+        authenticator: Authenticator | None = None,
+    ) -> None:
         self._services = dict(services)  # keyed by target prefix, e.g. "Kinesis_20131202"
+        self._authenticator = authenticator or Authenticator(AuthSettings(auth="open"))
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="endpoint")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -75,7 +84,12 @@ class EndpointApp:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         body = await _read_body(receive)
-        reply = await self._handle(scope["method"], headers, body)
+        try:
+            self._authenticate(scope, headers, body)
+        except CadabraError as exc:
+            reply = _error(exc, _content_type(headers))
+        else:
+            reply = await self._handle(scope["method"], headers, body)
         await send(
             {
                 "type": "http.response.start",
@@ -89,8 +103,19 @@ class EndpointApp:
         )
         await send({"type": "http.response.body", "body": reply.body})
 
+    def _authenticate(self, scope: Scope, headers: dict[str, str], body: bytes | None) -> None:
+        path = scope.get("raw_path") or scope["path"].encode()
+        request = IncomingRequest(
+            method=scope["method"],
+            path=path.decode("latin-1"),
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body or b"",
+        )
+        self._authenticator.authenticate(request, now=datetime.now(UTC))
+
     async def _handle(self, method: str, headers: dict[str, str], body: bytes | None) -> Reply:
-        content_type = CBOR if headers.get("content-type", "").startswith(CBOR) else JSON
+        content_type = _content_type(headers)
         try:
             if body is None:
                 raise SerializationException(f"Request body exceeds {MAX_BODY_BYTES} bytes.")
@@ -126,6 +151,10 @@ class EndpointApp:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _content_type(headers: Mapping[str, str]) -> str:
+    return CBOR if headers.get("content-type", "").startswith(CBOR) else JSON
 
 
 def _error(exc: CadabraError, content_type: str) -> Reply:

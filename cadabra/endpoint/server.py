@@ -13,8 +13,9 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from cadabra.config import EndpointSettings, KafkaSettings
+from cadabra.config import AuthSettings, EndpointSettings, KafkaSettings
 from cadabra.endpoint.app import EndpointApp, Service
+from cadabra.endpoint.auth import Authenticator
 from cadabra.endpoint.kinesis_ops import kinesis_operations
 from cadabra.streams import StreamsService
 
@@ -33,7 +34,9 @@ def build_app(
     settings = settings or EndpointSettings()
     streams = StreamsService(kafka or KafkaSettings())
     services = {KINESIS_PREFIX: Service("kinesis", kinesis_operations(streams), cbor=True)}
-    app = EndpointApp(services, threads=settings.threads)
+    app = EndpointApp(
+        services, threads=settings.threads, authenticator=Authenticator(AuthSettings())
+    )
     try:
         yield app
     finally:
