@@ -60,16 +60,17 @@ class _Batch:
         return report
 
 
-class KafkaWriter:
-    def __init__(self, bootstrap: str, delivery_timeout_ms: int = 30_000) -> None:
-        self._delivery_timeout_s = delivery_timeout_ms / 1000
-        self._producer = Producer(
+class _Lane:
+    """One idempotent producer and the poller thread that alone runs its delivery reports."""
+
+    def __init__(self, bootstrap: str, delivery_timeout_ms: int, linger_ms: float) -> None:
+        self.producer = Producer(
             client_config(
                 bootstrap,
                 **{
                     "acks": "all",
                     "enable.idempotence": True,
-                    "linger.ms": 0,  # PutRecord latency; records queued meanwhile still batch
+                    "linger.ms": linger_ms,
                     "socket.nagle.disable": True,
                     "batch.size": 1_000_000,
                     "message.max.bytes": MAX_MESSAGE_BYTES,
@@ -84,21 +85,11 @@ class KafkaWriter:
         self._poller = threading.Thread(target=self._poll, name="cadabra-writer", daemon=True)
         self._poller.start()
 
-    def write(
-        self, topic: str, partitions: Sequence[int], keys: Sequence[bytes], values: Sequence[bytes]
-    ) -> list[Delivered | WriteFailed]:
-        """Write record i (keys[i], values[i]) to partitions[i]; a report per record, in order."""
-        batch = _Batch(len(partitions))
-        produce = self._producer.produce
-        for index, (partition, key, value) in enumerate(zip(partitions, keys, values, strict=True)):
-            report = batch.reporter(index)
-            try:
-                produce(topic, value, key, partition=partition, on_delivery=report)
-            except (BufferError, KafkaException):
-                self._produce_slowly(topic, partition, key, value, report)
-        if not batch.done.wait(self._delivery_timeout_s + 5):
-            return [r or WriteFailed("delivery report timed out") for r in batch.results]
-        return [r or WriteFailed("no delivery report") for r in batch.results]
+    def produce(self, topic: str, partition: int, key: bytes, value: bytes, report: Any) -> None:
+        try:
+            self.producer.produce(topic, value, key, partition=partition, on_delivery=report)
+        except (BufferError, KafkaException):
+            self._produce_slowly(topic, partition, key, value, report)
 
     def _produce_slowly(
         self, topic: str, partition: int, key: bytes, value: bytes, report: Any
@@ -106,29 +97,56 @@ class KafkaWriter:
         """The local queue is full: wait for the poller to drain it (it alone runs reports)."""
         while True:
             try:
-                self._producer.produce(topic, value, key, partition=partition, on_delivery=report)
+                self.producer.produce(topic, value, key, partition=partition, on_delivery=report)
                 return
             except BufferError:
                 time.sleep(0.01)
             except KafkaException as exc:
-                self._fail_later(report, exc.args[0])
+                with self._refused_lock:  # reported on the poller thread, like every report
+                    self._refused.append((report, exc.args[0]))
                 return
-
-    def _fail_later(self, report: Any, error: KafkaError) -> None:
-        """Report a record Kafka refused outright, on the poller thread like every report."""
-        with self._refused_lock:
-            self._refused.append((report, error))
 
     def _poll(self) -> None:
         while self._running:
-            self._producer.poll(0.05)
+            self.producer.poll(0.05)
             if self._refused:
                 with self._refused_lock:
                     refused, self._refused = self._refused, []
                 for report, error in refused:
                     report(error, None)
 
-    def close(self) -> None:
-        self._producer.flush(self._delivery_timeout_s)
+    def close(self, timeout_s: float) -> None:
+        self.producer.flush(timeout_s)
         self._running = False
         self._poller.join()
+
+
+class KafkaWriter:
+    """Two lanes: single records go out at once (PutRecord latency), batches linger a few ms so
+    a PutRecords call spread over many shards leaves as one request per broker, not dozens."""
+
+    SINGLE_MAX = 4
+
+    def __init__(self, bootstrap: str, delivery_timeout_ms: int = 30_000) -> None:
+        self._delivery_timeout_s = delivery_timeout_ms / 1000
+        self._single = _Lane(bootstrap, delivery_timeout_ms, linger_ms=0)
+        self._bulk = _Lane(bootstrap, delivery_timeout_ms, linger_ms=5)
+
+    def write(
+        self, topic: str, partitions: Sequence[int], keys: Sequence[bytes], values: Sequence[bytes]
+    ) -> list[Delivered | WriteFailed]:
+        """Write record i (keys[i], values[i]) to partitions[i]; a report per record, in order."""
+        batch = _Batch(len(partitions))
+        lane = self._single if len(partitions) <= self.SINGLE_MAX else self._bulk
+        for index, (partition, key, value) in enumerate(zip(partitions, keys, values, strict=True)):
+            lane.produce(topic, partition, key, value, batch.reporter(index))
+        if not batch.done.wait(self._delivery_timeout_s + 5):
+            return [r or WriteFailed("delivery report timed out") for r in batch.results]
+        return [r or WriteFailed("no delivery report") for r in batch.results]
+
+    def producers(self) -> list[Producer]:
+        return [self._single.producer, self._bulk.producer]
+
+    def close(self) -> None:
+        self._single.close(self._delivery_timeout_s)
+        self._bulk.close(self._delivery_timeout_s)
