@@ -12,13 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.model import OperationModel, Shape
+
 from cadabra.config import AuthSettings
+from cadabra.endpoint import eventstream
 from cadabra.endpoint.auth import Authenticator, IncomingRequest
 from cadabra.endpoint.errors import error_response
 from cadabra.endpoint.operations import Handler
@@ -56,12 +59,23 @@ class Service:
     model: str
     operations: Mapping[str, Handler]
     cbor: bool = False
+    # Operations whose handler returns an iterator of events (SubscribeToShard).
+    streaming: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class Reply:
     status: int
     body: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class EventStreamReply:
+    """A streaming answer: AWS event-stream messages, one per event the iterator yields."""
+
+    events: Iterator[dict[str, Any]]
+    event_type: str  # e.g. SubscribeToShardEvent
     content_type: str
 
 
@@ -75,6 +89,8 @@ class EndpointApp:
         self._services = dict(services)  # keyed by target prefix, e.g. "Kinesis_20131202"
         self._authenticator = authenticator or Authenticator(AuthSettings(auth="open"))
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="endpoint")
+        # Each open subscription waits for records in a thread of its own.
+        self._streams = ThreadPoolExecutor(max_workers=256, thread_name_prefix="subscription")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -84,12 +100,16 @@ class EndpointApp:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         body = await _read_body(receive)
+        reply: Reply | EventStreamReply
         try:
             self._authenticate(scope, headers, body)
         except CadabraError as exc:
             reply = _error(exc, _content_type(headers))
         else:
             reply = await self._handle(scope["method"], headers, body)
+        if isinstance(reply, EventStreamReply):
+            await self._stream(reply, send)
+            return
         await send(
             {
                 "type": "http.response.start",
@@ -114,7 +134,37 @@ class EndpointApp:
         )
         self._authenticator.authenticate(request, now=datetime.now(UTC))
 
-    async def _handle(self, method: str, headers: dict[str, str], body: bytes | None) -> Reply:
+    async def _stream(self, reply: EventStreamReply, send: Send) -> None:
+        """Send each event as it comes; an error mid-stream becomes an exception message."""
+        payload_type = CBOR if reply.content_type == CBOR else eventstream.JSON_CONTENT_TYPE
+        headers = [
+            (b"content-type", eventstream.EVENT_STREAM_CONTENT_TYPE.encode()),
+            (b"x-amzn-requestid", str(uuid.uuid4()).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        chunk = eventstream.initial_response(payload_type)
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                item = await loop.run_in_executor(self._streams, next, reply.events, None)
+                if item is None:
+                    break
+                payload = eventstream.encode_payload(item, payload_type)
+                chunk = eventstream.event(reply.event_type, payload, payload_type)
+        except CadabraError as exc:
+            message = eventstream.encode_payload({"message": exc.message}, payload_type)
+            chunk = eventstream.exception_event(exc.code, message, payload_type)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        finally:
+            close = getattr(reply.events, "close", None)
+            if close is not None:
+                close()
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _handle(
+        self, method: str, headers: dict[str, str], body: bytes | None
+    ) -> Reply | EventStreamReply:
         content_type = _content_type(headers)
         try:
             if body is None:
@@ -131,6 +181,9 @@ class EndpointApp:
             request = from_wire(shape, document, cbor) if shape is not None else {}
             loop = asyncio.get_running_loop()
             response = await loop.run_in_executor(self._pool, handler, request)
+            if operation in service.streaming:
+                events: Iterator[dict[str, Any]] = iter(response)  # type: ignore[arg-type]
+                return EventStreamReply(events, _event_type(model), content_type)
             answer = to_wire(model.output_shape, response, cbor)
             return Reply(200, encode_body(answer, content_type), content_type)
         except CadabraError as exc:
@@ -151,6 +204,14 @@ class EndpointApp:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._streams.shutdown(wait=False, cancel_futures=True)
+
+
+def _event_type(model: OperationModel) -> str:
+    """The one non-exception member of the operation's event-stream union."""
+    union: Shape = model.output_shape.members["EventStream"]  # type: ignore[union-attr]
+    members: dict[str, Shape] = union.members  # type: ignore[attr-defined]
+    return next(name for name, shape in members.items() if not shape.metadata.get("exception"))
 
 
 def _content_type(headers: Mapping[str, str]) -> str:

@@ -61,6 +61,7 @@ def kinesis_operations(streams: StreamsService) -> dict[str, Handler]:
         "DescribeStreamConsumer",
         "ListStreamConsumers",
         "DeregisterStreamConsumer",
+        "SubscribeToShard",
         "TagResource",
         "ListTagsForResource",
         "UntagResource",

@@ -33,7 +33,7 @@ def build_app(
 ) -> Iterator[EndpointApp]:
     settings = settings or EndpointSettings()
     streams = StreamsService(kafka or KafkaSettings())
-    services = {KINESIS_PREFIX: Service("kinesis", kinesis_operations(streams), cbor=True)}
+    services = {KINESIS_PREFIX: kinesis_service(streams)}
     app = EndpointApp(
         services, threads=settings.threads, authenticator=Authenticator(AuthSettings())
     )
@@ -42,6 +42,15 @@ def build_app(
     finally:
         app.close()
         streams.close()
+
+
+def kinesis_service(streams: StreamsService) -> Service:
+    return Service(
+        "kinesis",
+        kinesis_operations(streams),
+        cbor=True,
+        streaming=frozenset({"SubscribeToShard"}),
+    )
 
 
 def serve(settings: EndpointSettings | None = None) -> None:

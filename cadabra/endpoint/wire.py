@@ -3,8 +3,13 @@
 Requests are checked against the operation's input shape as AWS does before any work: a value
 of the wrong type is a `SerializationException`; a missing required member or a length/range
 outside the model's bounds is a `ValidationException` naming the member in AWS's lowerCamel path
-(`records.1.member.partitionKey`). Blobs arrive base64-encoded in JSON and as bytes in CBOR;
-timestamps are epoch seconds in JSON and epoch milliseconds in CBOR (the Java SDK's default).
+(`records.1.member.partitionKey`). Blobs arrive base64-encoded in JSON and as bytes in CBOR.
+
+Timestamps are epoch seconds (a fraction for milliseconds) in JSON. AWS's CBOR 1.1 breaks RFC 8949
+here: the Java SDK's `SdkCborGenerator` writes CBOR tag 1 around an *integer of epoch
+milliseconds*, and its parser reads any number as epoch milliseconds (`Long.parseLong`: a float is
+an error). So tag 1 is read as milliseconds, not seconds as cbor2 would, and answers carry tag 1
+around integer milliseconds, as Kinesis does (aws-sdk-java-v2 issue 4661).
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ __all__ = [
 
 JSON = "application/x-amz-json-1.1"
 CBOR = "application/x-amz-cbor-1.1"
+CBOR_EPOCH_TAG = 1
+# Tag 1 stays a bare number: `_timestamp` reads CBOR numbers as epoch milliseconds.
+_CBOR_DECODERS = {CBOR_EPOCH_TAG: lambda value, _immutable: value}
 _SCALARS: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (int,),
@@ -66,7 +74,9 @@ def decode_body(body: bytes, content_type: str) -> Any:
     if not body.strip():
         return {}
     try:
-        return cbor2.loads(body) if content_type == CBOR else json.loads(body)
+        if content_type == CBOR:
+            return cbor2.loads(body, semantic_decoders=_CBOR_DECODERS)
+        return json.loads(body)
     except (ValueError, cbor2.CBORDecodeError, RecursionError, MemoryError) as exc:
         raise SerializationException(
             f"Start of structure or map found where not expected: {type(exc).__name__}"
@@ -213,5 +223,5 @@ def to_wire(shape: Shape | None, value: Any, cbor: bool) -> Any:
         return value if cbor else base64.b64encode(value).decode("ascii")
     if kind == "timestamp":
         seconds = value.timestamp() if isinstance(value, datetime) else float(value)
-        return round(seconds * 1000) if cbor else seconds
+        return cbor2.CBORTag(CBOR_EPOCH_TAG, round(seconds * 1000)) if cbor else seconds
     return value

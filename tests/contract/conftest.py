@@ -75,13 +75,12 @@ def read_all(
 @pytest.fixture(scope="session")
 def endpoint_url(streams_service: StreamsService) -> Iterator[str]:
     """The endpoint app served in-process on a free port, over the session's streams service."""
-    from cadabra.endpoint.app import EndpointApp, Service
-    from cadabra.endpoint.kinesis_ops import kinesis_operations
-    from cadabra.endpoint.server import KINESIS_PREFIX
+    from cadabra.endpoint.app import EndpointApp
+    from cadabra.endpoint.server import KINESIS_PREFIX, kinesis_service
     from cadabra.endpoint.testing import serve_in_thread
     from cadabra.stack.net import free_port_block
 
-    services = {KINESIS_PREFIX: Service("kinesis", kinesis_operations(streams_service), cbor=True)}
+    services = {KINESIS_PREFIX: kinesis_service(streams_service)}
     app = EndpointApp(services)
     with serve_in_thread(app, free_port_block(1)) as url:
         yield url

@@ -154,3 +154,37 @@ def test_malformed_requests_are_4xx_with_an_aws_error(
     reply = _raw(endpoint_url, target, body, "application/x-amz-json-1.1")
     assert reply.status_code == 400
     assert json.loads(reply.content)["__type"] == code
+
+
+def test_subscribe_to_shard_pushes_records_as_an_event_stream(kinesis: Any, stream: str) -> None:
+    arn = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"][
+        "StreamARN"
+    ]
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="efo")["Consumer"]
+    deadline = time.monotonic() + 30
+    while (
+        kinesis.describe_stream_consumer(ConsumerARN=consumer["ConsumerARN"])[
+            "ConsumerDescription"
+        ]["ConsumerStatus"]
+        != "ACTIVE"
+    ):
+        assert time.monotonic() < deadline, "consumer never became ACTIVE"
+        time.sleep(0.1)
+    put = kinesis.put_record(
+        StreamName=stream, Data=b"fan-out", PartitionKey="a", ExplicitHashKey="0"
+    )
+    response = kinesis.subscribe_to_shard(
+        ConsumerARN=consumer["ConsumerARN"],
+        ShardId=SHARD0,
+        StartingPosition={"Type": "TRIM_HORIZON"},
+    )
+    received: list[Any] = []
+    for event in response["EventStream"]:
+        shard_event = event["SubscribeToShardEvent"]
+        received += shard_event["Records"]
+        if received:
+            assert shard_event["ContinuationSequenceNumber"] == put["SequenceNumber"]
+            break
+    response["EventStream"].close()
+    assert [r["Data"] for r in received] == [b"fan-out"]
+    assert isinstance(received[0]["ApproximateArrivalTimestamp"], datetime)
