@@ -110,6 +110,25 @@ class TokenBucket:
             missing = min(demand, self._capacity_units) - units
             return Fraction(missing, self._units_per_ns * NS_PER_S)
 
+    # -- batch accounting: one refill for many demands (the caller holds its own lock) -----------
+
+    def units_now(self) -> int:
+        """The balance now, in internal units (see the class docstring)."""
+        with self._lock:
+            return self._refill()
+
+    def units_of(self, n: int) -> int:
+        return self._demand(n)
+
+    def admits_units(self, demand: int, units: int) -> bool:
+        """Whether a balance of `units` admits `demand` units (same rule as `try_take`)."""
+        return self._admits(demand, units)
+
+    def settle(self, spent: int) -> None:
+        """Charge `spent` units taken since `units_now` (the balance may go negative)."""
+        with self._lock:
+            self._units = self._refill() - spent
+
     def _demand(self, n: int) -> int:
         if n < 0:
             raise ValueError(f"cannot take a negative number of tokens ({n})")

@@ -11,6 +11,7 @@ dropped when their stream is deleted. `QuotaSettings.enabled = False` admits eve
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 from cadabra.config import QuotaSettings
 from cadabra.errors import ProvisionedThroughputExceededException
@@ -59,6 +60,12 @@ class QuotaRegistry:
         if not self._enabled:
             return True
         return self.shard(stream, shard_id).admit_write(records, nbytes)
+
+    def admit_writes(self, stream: str, shard_id: str, sizes: Sequence[int]) -> list[bool]:
+        """Admit and charge one shard's records of a call, in request order."""
+        if not self._enabled:
+            return [True] * len(sizes)
+        return self.shard(stream, shard_id).admit_writes(sizes)
 
     def write_error(
         self, stream: str, shard_id: str, account_id: str

@@ -26,6 +26,7 @@ Four token buckets, each holding one second of its rate and starting full:
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from fractions import Fraction
 
 from cadabra.errors import ProvisionedThroughputExceededException
@@ -65,6 +66,31 @@ class ShardQuota:
             refusal = self._write_refusal(records, nbytes) or self._no_wait()
             self._last_write_refusal = refusal
             return refusal
+
+    def admit_writes(self, sizes: Sequence[int]) -> list[bool]:
+        """Admit records one by one, in order, as `try_write(1, size)` each would: a refused
+        record does not stop later, smaller ones. One refill for the whole batch."""
+        records, data = self._write_records, self._write_bytes
+        with self._lock:
+            record_units, byte_units = records.units_now(), data.units_now()
+            one_record = records.units_of(1)
+            spent_records = spent_bytes = 0
+            admitted: list[bool] = []
+            for size in sizes:
+                demand = data.units_of(size)
+                ok = records.admits_units(one_record, record_units - spent_records) and (
+                    data.admits_units(demand, byte_units - spent_bytes)
+                )
+                if ok:
+                    spent_records += one_record
+                    spent_bytes += demand
+                admitted.append(ok)
+            records.settle(spent_records)
+            data.settle(spent_bytes)
+            if not all(admitted):
+                refused = next(size for size, ok in zip(sizes, admitted, strict=True) if not ok)
+                self._last_write_refusal = self._write_refusal(1, refused) or self._no_wait()
+            return admitted
 
     def admit_write(self, records: int, nbytes: int) -> bool:
         """Whether the write passed (and was charged to the shard's budget)."""

@@ -114,14 +114,19 @@ class RecordWriter:
         quotas, account = self._service.quotas, self._service.aws.account_id
         if not quotas.enabled:
             return list(range(len(shards)))
+        by_shard: dict[str, list[int]] = {}
+        for position, shard in enumerate(shards):
+            by_shard.setdefault(shard.shard_id, []).append(position)
         accepted: list[int] = []
-        for position, (shard, size) in enumerate(zip(shards, sizes, strict=True)):
-            if quotas.check_write(name, shard.shard_id, 1, size):
-                accepted.append(position)
-            else:
-                error = quotas.write_error(name, shard.shard_id, account)
-                results[position] = {"ErrorCode": error.code, "ErrorMessage": error.message}
-        return accepted
+        for owner, positions in by_shard.items():  # shards' budgets are independent
+            verdicts = quotas.admit_writes(name, owner, [sizes[p] for p in positions])
+            for position, admitted in zip(positions, verdicts, strict=True):
+                if admitted:
+                    accepted.append(position)
+                else:
+                    error = quotas.write_error(name, owner, account)
+                    results[position] = {"ErrorCode": error.code, "ErrorMessage": error.message}
+        return sorted(accepted)
 
     def _write(
         self,

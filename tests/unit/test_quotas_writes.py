@@ -152,3 +152,14 @@ def test_a_batch_above_a_small_scales_record_budget_passes_when_full() -> None:
     assert not shard.admit_write(1, 1)
     clock.advance_ns(1)
     assert shard.admit_write(1, 1)
+
+
+def test_a_batch_is_admitted_record_by_record_like_single_writes() -> None:
+    from cadabra.quotas import FakeClock, ShardLimits, ShardQuota
+
+    batch, single = ShardQuota(ShardLimits(), FakeClock()), ShardQuota(ShardLimits(), FakeClock())
+    sizes = [1024] * 998 + [600_000, 10, 10, 10]  # the big one overdraws MiB/s; small ones fit
+    verdicts = batch.admit_writes(sizes)
+    assert verdicts == [single.admit_write(1, size) for size in sizes]
+    assert verdicts.count(False) == 2  # the 600,000-byte record, then the 1,001st record
+    assert verdicts[998] is False and verdicts[999] is True
