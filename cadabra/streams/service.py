@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from cadabra.config import AwsSettings, KafkaSettings, QuotaSettings, StreamsSettings
@@ -23,12 +24,17 @@ from cadabra.errors import (
 )
 from cadabra.quotas import QuotaRegistry
 from cadabra.streams import validation as check
+from cadabra.streams.consumers import ConsumerRegistry
+from cadabra.streams.fan_out import FanOut
 from cadabra.streams.hashing import even_ranges
-from cadabra.streams.kafka_reader import KafkaReader
-from cadabra.streams.kafka_writer import KafkaWriter
+from cadabra.streams.inflight import WriteBarrier
+from cadabra.streams.kafka_metadata import RefreshingKafkaReader, RefreshingKafkaWriter
+from cadabra.streams.listing import Lister
 from cadabra.streams.models import ShardInfo, StreamState, stream_arn
 from cadabra.streams.reads import RecordReader
+from cadabra.streams.resharding import Resharder
 from cadabra.streams.shard_map import ShardMapStore
+from cadabra.streams.tags import Tagger
 from cadabra.streams.topics import TopicAdmin
 from cadabra.streams.writes import RecordWriter
 
@@ -62,14 +68,41 @@ class StreamsService:
         self.shard_map = ShardMapStore(
             self.kafka.bootstrap, self.settings.shard_map_topic, self.admin
         )
-        self.kafka_writer = KafkaWriter(self.kafka.bootstrap)
-        self.kafka_reader = KafkaReader(self.kafka.bootstrap)
+        # Both learn of partitions added by resharding (see kafka_metadata.py).
+        self.kafka_writer = RefreshingKafkaWriter(self.kafka.bootstrap)
+        self.kafka_reader = RefreshingKafkaReader(self.kafka.bootstrap)
         self.writer = RecordWriter(self)
         self.reader = RecordReader(self)
-        self.put_record = self.writer.put_record
-        self.put_records = self.writer.put_records
+        # Resharding waits out the writes in flight when it closes a shard (resharding.py).
+        self.write_barrier = WriteBarrier()
+        self.put_record = self.write_barrier.track(self.writer.put_record)
+        self.put_records = self.write_barrier.track(self.writer.put_records)
         self.get_shard_iterator = self.reader.get_shard_iterator
         self.get_records = self.reader.get_records
+        self._delegate_operations()
+
+    def _delegate_operations(self) -> None:
+        """The operations other modules implement, as methods of the service."""
+        self.lister = Lister(self)
+        self.describe_limits = self.lister.describe_limits
+        self.tagger = Tagger(self)
+        self.add_tags_to_stream = self.tagger.add_tags_to_stream
+        self.list_tags_for_stream = self.tagger.list_tags_for_stream
+        self.remove_tags_from_stream = self.tagger.remove_tags_from_stream
+        self.tag_resource = self.tagger.tag_resource
+        self.list_tags_for_resource = self.tagger.list_tags_for_resource
+        self.untag_resource = self.tagger.untag_resource
+        self.resharder = Resharder(self)
+        self.split_shard = self.resharder.split_shard
+        self.merge_shards = self.resharder.merge_shards
+        self.update_shard_count = self.resharder.update_shard_count
+        self.consumers = ConsumerRegistry(self)
+        self.register_stream_consumer = self.consumers.register_stream_consumer
+        self.describe_stream_consumer = self.consumers.describe_stream_consumer
+        self.list_stream_consumers = self.consumers.list_stream_consumers
+        self.deregister_stream_consumer = self.consumers.deregister_stream_consumer
+        self.fan_out = FanOut(self)
+        self.subscribe_to_shard = self.fan_out.subscribe_to_shard
 
     # -- lookups shared by the data plane -------------------------------------------------
 
@@ -222,34 +255,17 @@ class StreamsService:
             "EnhancedMonitoring": [{"ShardLevelMetrics": []}],
             "EncryptionType": "NONE",
             "OpenShardCount": len(state.open_shards),
-            "ConsumerCount": 0,
+            "ConsumerCount": len(state.consumers),
             "MaxRecordSizeInKiB": state.max_record_size_kib,
         }
 
     def list_streams(
-        self, limit: int = 100, exclusive_start_stream_name: str | None = None
+        self,
+        limit: int = 100,
+        exclusive_start_stream_name: str | None = None,
+        next_token: str | None = None,
     ) -> dict[str, Any]:
-        check.check_range(limit, "limit", 1, 10_000)
-        self.shard_map.refresh()
-        names = [n for n in self.shard_map.names() if n > (exclusive_start_stream_name or "")]
-        page = names[:limit]
-        summaries = []
-        for name in page:
-            state = self.state(name, refresh=False)
-            summaries.append(
-                {
-                    "StreamName": name,
-                    "StreamARN": self.arn(name),
-                    "StreamStatus": state.status,
-                    "StreamModeDetails": {"StreamMode": state.stream_mode},
-                    "StreamCreationTimestamp": state.created_at,
-                }
-            )
-        return {
-            "StreamNames": page,
-            "HasMoreStreams": len(names) > limit,
-            "StreamSummaries": summaries,
-        }
+        return self.lister.list_streams(limit, exclusive_start_stream_name, next_token)
 
     def list_shards(
         self,
@@ -257,11 +273,19 @@ class StreamsService:
         stream_arn: str | None = None,
         max_results: int = 1000,
         exclusive_start_shard_id: str | None = None,
+        next_token: str | None = None,
+        shard_filter: dict[str, Any] | None = None,
+        stream_creation_timestamp: datetime | float | None = None,
     ) -> dict[str, Any]:
-        check.check_range(max_results, "maxResults", 1, 10_000)
-        state = self.state(self.stream_name(stream_name, stream_arn))
-        shards = [s for s in state.shards if s.shard_id > (exclusive_start_shard_id or "")]
-        return {"Shards": [shard.to_aws() for shard in shards[:max_results]]}
+        return self.lister.list_shards(
+            stream_name,
+            stream_arn,
+            max_results,
+            exclusive_start_shard_id,
+            next_token,
+            shard_filter,
+            stream_creation_timestamp,
+        )
 
     # -- retention and record size ----------------------------------------------------------
 
