@@ -229,9 +229,9 @@ class FanOut:
         if end is not None and sub.offset >= end:
             event["ChildShards"] = self._service.reader._children(self._state(sub), shard)
         else:
-            # The position before the next record. Caveat: at a shard's first offset there is no
-            # record before it, and the shard's StartingSequenceNumber is also its first record's.
-            last = max(sub.offset - 1, shard.starting_offset)
+            # The position before the next record; before a shard's first record that is its
+            # StartingSequenceNumber, so resuming AFTER it reads record 0.
+            last = max(sub.offset, shard.starting_offset) - 1
             event["ContinuationSequenceNumber"] = encode_sequence(shard.index, last)
         return event
 

@@ -61,10 +61,10 @@ class ShardInfo:
             "EndingHashKey": str(self.ending_hash_key),
         }
         sequence_range = {
-            "StartingSequenceNumber": encode_sequence(self.index, self.starting_offset)
+            "StartingSequenceNumber": encode_sequence(self.index, self.starting_offset - 1)
         }
         if self.ending_offset is not None:
-            last = max(self.ending_offset - 1, self.starting_offset)
+            last = max(self.ending_offset, self.starting_offset) - 1
             sequence_range["EndingSequenceNumber"] = encode_sequence(self.index, last)
         shard["SequenceNumberRange"] = sequence_range
         return shard

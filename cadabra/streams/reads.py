@@ -98,7 +98,8 @@ class RecordReader:
                 f"Invalid StartingSequenceNumber. It encodes {shard_id(decoded.shard_index)}, "
                 f"while it was used in a call to a shard with {shard.shard_id}"
             )
-        return decoded.offset + (1 if kind == "AFTER_SEQUENCE_NUMBER" else 0)
+        offset = decoded.offset + (1 if kind == "AFTER_SEQUENCE_NUMBER" else 0)
+        return max(offset, shard.starting_offset)  # AT the StartingSequenceNumber: record 0
 
     def _offset_at(self, topic: str, shard: ShardInfo, timestamp: datetime | float | None) -> int:
         if timestamp is None:

@@ -1,7 +1,8 @@
 """Kinesis sequence numbers derived reversibly from (shard index, Kafka offset).
 
 AWS's numbers are opaque decimal strings of up to 129 digits (real ones have ~56) that increase
-per shard and are unique in the stream. Cadabra encodes `2^184 + shard_index * 2^64 + offset`:
+per shard and are unique in the stream. Cadabra encodes `2^184 + shard_index * 2^64 + offset + 1`
+(so that `offset + 0` names the position before a shard's first record, its StartingSequenceNumber):
 56 digits like AWS's, increasing with the offset inside a shard, distinct across shards, and
 decodable, so a sequence number used on the wrong shard is detected.
 """
@@ -41,7 +42,9 @@ def shard_index(value: str) -> int | None:
 
 
 def encode_sequence(index: int, offset: int) -> str:
-    return str(_BASE + (index << _OFFSET_BITS) + offset)
+    """The sequence number of the record at `offset`; offset -1 is "before the first record"
+    (what a shard's StartingSequenceNumber names, as on AWS, so AFTER it reads record 0)."""
+    return str(_BASE + (index << _OFFSET_BITS) + offset + 1)
 
 
 def decode_sequence(value: str, field: str = "StartingSequenceNumber") -> SequencePosition:
@@ -52,4 +55,4 @@ def decode_sequence(value: str, field: str = "StartingSequenceNumber") -> Sequen
             "issued by this stream."
         )
     raw = int(value) - _BASE
-    return SequencePosition(raw >> _OFFSET_BITS, raw & _OFFSET_MASK)
+    return SequencePosition(raw >> _OFFSET_BITS, (raw & _OFFSET_MASK) - 1)
