@@ -16,7 +16,9 @@ import uvicorn
 from cadabra.config import AuthSettings, EndpointSettings, KafkaSettings
 from cadabra.endpoint.app import EndpointApp, Service
 from cadabra.endpoint.auth import Authenticator
+from cadabra.endpoint.firehose_ops import firehose_operations
 from cadabra.endpoint.kinesis_ops import kinesis_operations
+from cadabra.firehose import FirehoseService
 from cadabra.streams import StreamsService
 
 __all__ = ["build_app", "serve"]
@@ -32,8 +34,13 @@ def build_app(
     settings: EndpointSettings | None = None, kafka: KafkaSettings | None = None
 ) -> Iterator[EndpointApp]:
     settings = settings or EndpointSettings()
-    streams = StreamsService(kafka or KafkaSettings())
-    services = {KINESIS_PREFIX: kinesis_service(streams)}
+    kafka = kafka or KafkaSettings()
+    streams = StreamsService(kafka)
+    firehose = FirehoseService(kafka, streams=streams)
+    services = {
+        KINESIS_PREFIX: kinesis_service(streams),
+        FIREHOSE_PREFIX: Service("firehose", firehose_operations(firehose)),
+    }
     app = EndpointApp(
         services, threads=settings.threads, authenticator=Authenticator(AuthSettings())
     )
@@ -41,6 +48,7 @@ def build_app(
         yield app
     finally:
         app.close()
+        firehose.close()
         streams.close()
 
 
