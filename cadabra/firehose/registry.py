@@ -16,6 +16,7 @@ from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from cadabra.errors import InternalFailureException
 from cadabra.firehose.models import DeliveryStreamState
 from cadabra.streams.clients import client_config
+from cadabra.streams.kafka_reader import partition_watermarks
 from cadabra.streams.topics import TopicAdmin
 
 __all__ = ["DeliveryStreamRegistry"]
@@ -57,7 +58,7 @@ class DeliveryStreamRegistry:
         """Apply what other processes appended since the last refresh."""
         with self._lock:
             tp = TopicPartition(self._topic, 0)
-            _, high = self._consumer.get_watermark_offsets(tp, timeout=_TIMEOUT_S, cached=False)
+            _, high = partition_watermarks(self._consumer, tp.topic, tp.partition)
             if high <= self._next_offset:
                 return
             self._consumer.assign([TopicPartition(self._topic, 0, self._next_offset)])

@@ -18,7 +18,7 @@ from confluent_kafka import OFFSET_END, Consumer, KafkaError, KafkaException, To
 from cadabra.streams.clients import client_config
 from cadabra.streams.kafka_writer import MAX_MESSAGE_BYTES
 
-__all__ = ["FetchedRecord", "KafkaReader", "ReadResult"]
+__all__ = ["FetchedRecord", "KafkaReader", "ReadResult", "partition_watermarks"]
 
 _METADATA_WAIT_S = 10.0
 _TRANSIENT = {
@@ -42,6 +42,22 @@ class ReadResult:
     records: list[FetchedRecord]
     next_offset: int
     high_watermark: int
+
+
+def partition_watermarks(consumer: Consumer, topic: str, partition: int) -> tuple[int, int]:
+    """(low, high) of a partition, waiting out the metadata lag of a just-created topic."""
+    deadline = time.monotonic() + _METADATA_WAIT_S
+    while True:
+        try:
+            low, high = consumer.get_watermark_offsets(
+                TopicPartition(topic, partition), timeout=10, cached=False
+            )
+            return int(low), int(high)
+        except KafkaException as exc:
+            # A partition created a moment ago: this client's metadata may lag the leader's.
+            if exc.args[0].code() not in _TRANSIENT or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class KafkaReader:
@@ -78,19 +94,8 @@ class KafkaReader:
             self._pool.put(consumer)
 
     def watermarks(self, topic: str, partition: int) -> tuple[int, int]:
-        deadline = time.monotonic() + _METADATA_WAIT_S
-        while True:
-            try:
-                with self._consumer() as consumer:
-                    low, high = consumer.get_watermark_offsets(
-                        TopicPartition(topic, partition), timeout=10, cached=False
-                    )
-                return int(low), int(high)
-            except KafkaException as exc:
-                # A partition created a moment ago: this client's metadata may lag the leader's.
-                if exc.args[0].code() not in _TRANSIENT or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        with self._consumer() as consumer:
+            return partition_watermarks(consumer, topic, partition)
 
     def offset_for_time(self, topic: str, partition: int, timestamp_ms: int) -> int:
         """First offset whose LogAppendTime is >= timestamp_ms (the high watermark if none)."""

@@ -14,6 +14,7 @@ from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 
 from cadabra.errors import InternalFailureException
 from cadabra.streams.clients import client_config
+from cadabra.streams.kafka_reader import partition_watermarks
 from cadabra.streams.models import StreamState
 from cadabra.streams.topics import TopicAdmin
 
@@ -55,7 +56,7 @@ class ShardMapStore:
     def refresh(self) -> None:
         with self._lock:
             tp = TopicPartition(self._topic, 0)
-            _, high = self._consumer.get_watermark_offsets(tp, timeout=_TIMEOUT_S, cached=False)
+            _, high = partition_watermarks(self._consumer, tp.topic, tp.partition)
             if high <= self._next_offset:
                 return
             self._consumer.assign([TopicPartition(self._topic, 0, self._next_offset)])
