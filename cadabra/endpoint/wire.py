@@ -93,8 +93,29 @@ def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def from_wire(shape: Shape, value: Any, cbor: bool, path: str = "") -> Any:
-    """The request document with blobs as bytes and timestamps as datetimes, or an AWS error."""
+class _Retry(Exception):
+    """Raised by the fast pass on any problem: the careful pass then words the error."""
+
+
+def from_wire(shape: Shape, value: Any, cbor: bool) -> Any:
+    """The request document with blobs as bytes and timestamps as datetimes, or an AWS error.
+
+    A first pass builds no member paths (a PutRecords call has thousands of members); only if it
+    meets a problem does a second pass run with paths, to name the member as AWS does.
+    """
+    try:
+        return _convert(shape, value, cbor, None)
+    except _Retry:
+        return _convert(shape, value, cbor, "")
+
+
+def _child(path: str | None, member: str) -> str | None:
+    if path is None:
+        return None
+    return f"{path}.{member}" if path else member
+
+
+def _convert(shape: Shape, value: Any, cbor: bool, path: str | None) -> Any:
     kind = shape.type_name
     if kind == "structure":
         return _structure_from_wire(shape, value, cbor, path)
@@ -102,11 +123,13 @@ def from_wire(shape: Shape, value: Any, cbor: bool, path: str = "") -> Any:
         _expect(value, (list,), path, "list")
         _check_bounds(shape, len(value), path, "length", value)
         item: Shape = shape.member  # type: ignore[attr-defined]
-        return [from_wire(item, v, cbor, f"{path}.{i}.member") for i, v in enumerate(value, 1)]
+        if path is None:
+            return [_convert(item, v, cbor, None) for v in value]
+        return [_convert(item, v, cbor, f"{path}.{i}.member") for i, v in enumerate(value, 1)]
     if kind == "map":
         _expect(value, (dict,), path, "map")
         values: Shape = shape.value  # type: ignore[attr-defined]
-        return {k: from_wire(values, v, cbor, f"{path}.{k}") for k, v in value.items()}
+        return {k: _convert(values, v, cbor, _child(path, k)) for k, v in value.items()}
     if kind == "blob":
         return _blob(value, cbor, path, shape)
     if kind == "timestamp":
@@ -126,17 +149,18 @@ def from_wire(shape: Shape, value: Any, cbor: bool, path: str = "") -> Any:
     return value
 
 
-def _structure_from_wire(shape: Shape, value: Any, cbor: bool, path: str) -> dict[str, Any]:
+def _structure_from_wire(shape: Shape, value: Any, cbor: bool, path: str | None) -> dict[str, Any]:
     _expect(value, (dict,), path, "structure")
     members = shape.members  # type: ignore[attr-defined]
     result: dict[str, Any] = {}
     for name, item in value.items():  # types first, as AWS deserialises before it validates
         if name in members and item is not None:
-            where = f"{path}.{_camel(name)}" if path else _camel(name)
-            result[name] = from_wire(members[name], item, cbor, where)
+            result[name] = _convert(members[name], item, cbor, _child(path, _camel(name)))
     for name in shape.required_members:
         if name not in result:
-            where = f"{path}.{_camel(name)}" if path else _camel(name)
+            where = _child(path, _camel(name))
+            if where is None:
+                raise _Retry
             raise ValidationException(
                 f"1 validation error detected: Value null at '{where}' failed to satisfy "
                 "constraint: Member must not be null"
@@ -144,7 +168,7 @@ def _structure_from_wire(shape: Shape, value: Any, cbor: bool, path: str) -> dic
     return result
 
 
-def _blob(value: Any, cbor: bool, path: str, shape: Shape) -> bytes:
+def _blob(value: Any, cbor: bool, path: str | None, shape: Shape) -> bytes:
     if cbor and isinstance(value, bytes):
         data = value
     else:
@@ -152,6 +176,8 @@ def _blob(value: Any, cbor: bool, path: str, shape: Shape) -> bytes:
         try:
             data = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
+            if path is None:
+                raise _Retry from None
             raise SerializationException(
                 f"Base64 encoded value expected for '{path}': the value is not valid base64."
             ) from None
@@ -159,7 +185,7 @@ def _blob(value: Any, cbor: bool, path: str, shape: Shape) -> bytes:
     return data
 
 
-def _timestamp(value: Any, cbor: bool, path: str) -> datetime:
+def _timestamp(value: Any, cbor: bool, path: str | None) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -176,16 +202,18 @@ def _timestamp(value: Any, cbor: bool, path: str) -> datetime:
     raise _type_error(path, "timestamp")
 
 
-def _expect(value: Any, types: tuple[type, ...], path: str, kind: str) -> None:
+def _expect(value: Any, types: tuple[type, ...], path: str | None, kind: str) -> None:
     if not isinstance(value, types):
         raise _type_error(path, kind)
 
 
-def _type_error(path: str, kind: str) -> SerializationException:
+def _type_error(path: str | None, kind: str) -> Exception:
+    if path is None:
+        return _Retry()
     return SerializationException(f"Unexpected value type for '{path or 'body'}': expected {kind}.")
 
 
-def _check_bounds(shape: Shape, size: int, path: str, what: str, shown: Any = None) -> None:
+def _check_bounds(shape: Shape, size: int, path: str | None, what: str, shown: Any = None) -> None:
     """AWS shows the offending value (a blob's as nothing), or the number itself for ranges."""
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     value = size if shown is None else shown
@@ -195,7 +223,9 @@ def _check_bounds(shape: Shape, size: int, path: str, what: str, shown: Any = No
         raise _violation(value, path, f"Member must have {what} less than or equal to {high}")
 
 
-def _violation(value: Any, path: str, constraint: str) -> ValidationException:
+def _violation(value: Any, path: str | None, constraint: str) -> Exception:
+    if path is None:
+        return _Retry()
     shown = str(value) if len(str(value)) <= 80 else f"{str(value)[:80]}..."
     return ValidationException(
         f"1 validation error detected: Value '{shown}' at '{path}' failed to satisfy "
