@@ -30,6 +30,7 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/streams.py
+	$(BIN)/python bench/endpoint.py
 
 stack-down: $(STAMP)
 	$(BIN)/cadabra stack down
