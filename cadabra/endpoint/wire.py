@@ -149,14 +149,28 @@ def _convert(shape: Shape, value: Any, cbor: bool, path: str | None) -> Any:
     return value
 
 
+# Keyed by id(); the entry holds the shape itself, so that id is never reused for another.
+_LAYOUTS: dict[int, tuple[Shape, dict[str, Shape], list[str]]] = {}
+
+
+def _layout(shape: Shape) -> tuple[dict[str, Shape], list[str]]:
+    """A structure's members and required names, looked up once per shape."""
+    layout = _LAYOUTS.get(id(shape))
+    if layout is None:
+        members: dict[str, Shape] = dict(shape.members)  # type: ignore[attr-defined]
+        layout = _LAYOUTS[id(shape)] = (shape, members, list(shape.required_members))
+    return layout[1], layout[2]
+
+
 def _structure_from_wire(shape: Shape, value: Any, cbor: bool, path: str | None) -> dict[str, Any]:
     _expect(value, (dict,), path, "structure")
-    members = shape.members  # type: ignore[attr-defined]
+    members, required = _layout(shape)
     result: dict[str, Any] = {}
     for name, item in value.items():  # types first, as AWS deserialises before it validates
         if name in members and item is not None:
-            result[name] = _convert(members[name], item, cbor, _child(path, _camel(name)))
-    for name in shape.required_members:
+            where = None if path is None else _child(path, _camel(name))
+            result[name] = _convert(members[name], item, cbor, where)
+    for name in required:
         if name not in result:
             where = _child(path, _camel(name))
             if where is None:

@@ -122,7 +122,7 @@ class _Lane:
 
 
 class KafkaWriter:
-    """Two lanes: single records go out at once (PutRecord latency), batches linger a few ms so
+    """Two lanes: single records go out at once (PutRecord latency), batches linger 1 ms so
     a PutRecords call spread over many shards leaves as one request per broker, not dozens."""
 
     SINGLE_MAX = 4
@@ -130,7 +130,7 @@ class KafkaWriter:
     def __init__(self, bootstrap: str, delivery_timeout_ms: int = 30_000) -> None:
         self._delivery_timeout_s = delivery_timeout_ms / 1000
         self._single = _Lane(bootstrap, delivery_timeout_ms, linger_ms=0)
-        self._bulk = _Lane(bootstrap, delivery_timeout_ms, linger_ms=5)
+        self._bulk = _Lane(bootstrap, delivery_timeout_ms, linger_ms=1)
 
     def write(
         self, topic: str, partitions: Sequence[int], keys: Sequence[bytes], values: Sequence[bytes]
