@@ -29,7 +29,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +37,7 @@ from cadabra.quotas import Clock, MonotonicClock, TokenBucket, seconds_to_ns
 from cadabra.streams.constraints import check_enum
 from cadabra.streams.kafka_reader import ReadResult
 from cadabra.streams.models import ShardInfo, StreamState
-from cadabra.streams.reads import ITERATOR_TYPES
+from cadabra.streams.reads import ITERATOR_TYPES, record_document
 from cadabra.streams.sequence import encode_sequence
 
 if TYPE_CHECKING:
@@ -208,16 +207,7 @@ class FanOut:
         return read
 
     def _event(self, sub: _Subscription, shard: ShardInfo, read: ReadResult) -> dict[str, Any]:
-        records = [
-            {
-                "SequenceNumber": encode_sequence(shard.index, r.offset),
-                "ApproximateArrivalTimestamp": datetime.fromtimestamp(r.timestamp_ms / 1000, UTC),
-                "Data": r.value,
-                "PartitionKey": r.key.decode(),
-                "EncryptionType": "NONE",
-            }
-            for r in read.records
-        ]
+        records = [record_document(shard.index, r) for r in read.records]
         caught_up = read.next_offset >= read.high_watermark
         behind = (
             0

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 from cadabra.errors import InvalidArgumentException, ResourceNotFoundException, ValidationException
 from cadabra.streams import validation as check
 from cadabra.streams.iterators import IteratorCodec, ShardPosition
-from cadabra.streams.kafka_reader import ReadResult
+from cadabra.streams.kafka_reader import FetchedRecord, ReadResult
 from cadabra.streams.models import ShardInfo, StreamState
 from cadabra.streams.sequence import decode_sequence, encode_sequence, shard_id, shard_index
 
 if TYPE_CHECKING:
     from cadabra.streams.service import StreamsService
 
-__all__ = ["ITERATOR_TYPES", "RecordReader"]
+__all__ = ["ITERATOR_TYPES", "RecordReader", "record_document"]
 
 ITERATOR_TYPES = (
     "AT_SEQUENCE_NUMBER",
@@ -31,6 +31,17 @@ ITERATOR_TYPES = (
 )
 MAX_GET_RECORDS = 10_000
 MAX_GET_RECORDS_BYTES = 10 * 1024 * 1024
+
+
+def record_document(shard_index: int, record: FetchedRecord) -> dict[str, Any]:
+    """A Kinesis record as GetRecords and SubscribeToShard return it."""
+    return {
+        "SequenceNumber": encode_sequence(shard_index, record.offset),
+        "ApproximateArrivalTimestamp": datetime.fromtimestamp(record.timestamp_ms / 1000, UTC),
+        "Data": record.value,
+        "PartitionKey": record.key.decode(),
+        "EncryptionType": "NONE",
+    }
 
 
 class RecordReader:
@@ -152,16 +163,7 @@ class RecordReader:
     def _response(
         self, state: StreamState, shard: ShardInfo, read: ReadResult, now: int
     ) -> dict[str, Any]:
-        records = [
-            {
-                "SequenceNumber": encode_sequence(shard.index, r.offset),
-                "ApproximateArrivalTimestamp": datetime.fromtimestamp(r.timestamp_ms / 1000, UTC),
-                "Data": r.value,
-                "PartitionKey": r.key.decode(),
-                "EncryptionType": "NONE",
-            }
-            for r in read.records
-        ]
+        records = [record_document(shard.index, r) for r in read.records]
         caught_up = read.next_offset >= read.high_watermark
         behind = 0 if caught_up or not read.records else now - read.records[-1].timestamp_ms
         response: dict[str, Any] = {"Records": records, "MillisBehindLatest": max(0, behind)}
