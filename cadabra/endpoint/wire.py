@@ -260,7 +260,10 @@ def to_wire(shape: Shape | None, value: Any, cbor: bool) -> Any:
             if name in members and item is not None
         }
     if kind == "list":
-        return [to_wire(shape.member, item, cbor) for item in value]  # type: ignore[attr-defined]
+        item_shape: Shape = shape.member  # type: ignore[attr-defined]
+        if _plain(item_shape):  # e.g. PutRecords' 500 result entries: nothing to convert
+            return value
+        return [to_wire(item_shape, item, cbor) for item in value]
     if kind == "map":
         return {k: to_wire(shape.value, v, cbor) for k, v in value.items()}  # type: ignore[attr-defined]
     if kind == "blob":
@@ -269,3 +272,35 @@ def to_wire(shape: Shape | None, value: Any, cbor: bool) -> Any:
         seconds = value.timestamp() if isinstance(value, datetime) else float(value)
         return cbor2.CBORTag(CBOR_EPOCH_TAG, round(seconds * 1000)) if cbor else seconds
     return value
+
+
+_PLAIN: dict[int, tuple[Shape, bool]] = {}
+
+
+def _plain(shape: Shape) -> bool:
+    """Whether values of `shape` travel as they are: no blob or timestamp anywhere inside.
+
+    Such values are produced by the handlers with modelled members only, so `to_wire` can pass
+    them through without rebuilding them.
+    """
+    known = _PLAIN.get(id(shape))
+    if known is None:
+        known = _PLAIN[id(shape)] = (shape, _plain_walk(shape, set()))
+    return known[1]
+
+
+def _plain_walk(shape: Shape, seen: set[str]) -> bool:
+    if shape.name in seen:
+        return True
+    seen.add(shape.name)
+    kind = shape.type_name
+    if kind in ("blob", "timestamp"):
+        return False
+    if kind == "structure":
+        members: dict[str, Shape] = shape.members  # type: ignore[attr-defined]
+        return all(_plain_walk(member, seen) for member in members.values())
+    if kind == "list":
+        return _plain_walk(shape.member, seen)  # type: ignore[attr-defined]
+    if kind == "map":
+        return _plain_walk(shape.value, seen)  # type: ignore[attr-defined]
+    return True
