@@ -26,6 +26,7 @@ _TRANSIENT = {
     KafkaError.LEADER_NOT_AVAILABLE,
     KafkaError.UNKNOWN_TOPIC_OR_PART,
     KafkaError._TRANSPORT,
+    KafkaError._UNKNOWN_PARTITION,
 }
 
 
@@ -55,8 +56,14 @@ def partition_watermarks(consumer: Consumer, topic: str, partition: int) -> tupl
             return int(low), int(high)
         except KafkaException as exc:
             # A partition created a moment ago: this client's metadata may lag the leader's.
-            if exc.args[0].code() not in _TRANSIENT or time.monotonic() > deadline:
+            error: KafkaError = exc.args[0]
+            code = error.code()
+            # Local client states (code < 0) pass while a new cluster's metadata settles.
+            transient = code in _TRANSIENT or code < 0 or error.retriable()
+            if not transient or time.monotonic() > deadline:
                 raise
+            if code == KafkaError._UNKNOWN_PARTITION:  # a stale cache does not heal by itself
+                consumer.list_topics(topic, timeout=10)
             time.sleep(0.05)
 
 
