@@ -33,8 +33,8 @@ from botocore.config import Config
 from rich.console import Console
 from rich.table import Table
 
-from cadabra.config import KafkaSettings
 from cadabra.stack.net import free_port_block
+from cadabra.stack.testing import configured_or_native_bootstrap
 
 HERE = Path(__file__).resolve().parent
 NODE_DIR = HERE.parent / ".cadabra" / "bench" / "node"
@@ -139,17 +139,6 @@ def best(rounds: list[dict[str, float]]) -> dict[str, float]:
     }
 
 
-@contextmanager
-def kafka_bootstrap() -> Iterator[str]:
-    if "CADABRA_KAFKA_BOOTSTRAP" in os.environ:
-        yield KafkaSettings().bootstrap
-        return
-    from cadabra.stack.testing import provide_stack
-
-    with tempfile.TemporaryDirectory() as home, provide_stack(Path(home)) as endpoints:
-        yield endpoints.kafka_bootstrap
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--seconds", type=float, default=5.0)
@@ -171,7 +160,7 @@ def main() -> None:
         "200",
     ]
     with (
-        kafka_bootstrap() as bootstrap,
+        configured_or_native_bootstrap() as bootstrap,
         process([node, str(HERE / "null_server.js"), str(null_port)], null_port) as null_url,
         process(kinesalite, kinesalite_port) as kinesalite_url,
         process(

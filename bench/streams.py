@@ -17,15 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from confluent_kafka import Producer
 from rich.console import Console
@@ -33,23 +28,12 @@ from rich.table import Table
 
 from cadabra.config import KafkaSettings, QuotaSettings
 from cadabra.quotas import QuotaRegistry
+from cadabra.stack.testing import configured_or_native_bootstrap
 from cadabra.streams import PutRecordsEntry, StreamsService
 
 BATCH = 500
 ROUNDS = 2  # best of two alternating rounds per writer
 console = Console(stderr=True)
-
-
-@contextmanager
-def kafka_bootstrap() -> Iterator[str]:
-    """The configured stack's broker, or a native stack started for the benchmark."""
-    if "CADABRA_KAFKA_BOOTSTRAP" in os.environ:
-        yield KafkaSettings().bootstrap
-        return
-    from cadabra.stack.testing import provide_stack
-
-    with tempfile.TemporaryDirectory() as home, provide_stack(Path(home)) as endpoints:
-        yield endpoints.kafka_bootstrap
 
 
 def make_records(count: int, size: int) -> list[PutRecordsEntry]:
@@ -209,7 +193,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--overload", type=float, default=3.0)
     args = parser.parse_args()
-    with kafka_bootstrap() as bootstrap:
+    with configured_or_native_bootstrap() as bootstrap:
         console.print(
             f"[bold]PutRecords throughput[/] ({args.records:,} records of "
             f"{args.size} B, {args.shards} shards, quotas lifted)"

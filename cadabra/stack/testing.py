@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +27,13 @@ from cadabra.stack.net import free_port_block
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["StackEndpoints", "docker_answers", "native_settings", "provide_stack"]
+__all__ = [
+    "StackEndpoints",
+    "configured_or_native_bootstrap",
+    "docker_answers",
+    "native_settings",
+    "provide_stack",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -156,3 +163,13 @@ def provide_stack(home: Path, cache_dir: Path | None = None) -> Iterator[StackEn
         logger.info("no Docker engine: tests start a native stack in %s", home)
         with _native(home, cache_dir) as endpoints:
             yield endpoints
+
+
+@contextmanager
+def configured_or_native_bootstrap() -> Iterator[str]:
+    """The broker CADABRA_KAFKA_BOOTSTRAP names, or a native stack started for the caller."""
+    if "bootstrap" in KafkaSettings().model_fields_set:
+        yield KafkaSettings().bootstrap
+        return
+    with tempfile.TemporaryDirectory() as home, provide_stack(Path(home)) as endpoints:
+        yield endpoints.kafka_bootstrap

@@ -101,3 +101,35 @@ def kinesis(endpoint_url: str, streams: StreamsService) -> Any:
         aws_secret_access_key="cadabra-secret",  # noqa: S106 - the stack's default, not a secret
         config=Config(retries={"total_max_attempts": 1}),
     )
+
+
+@pytest.fixture(scope="session")
+def firehose_service(stack: Any, streams_service: StreamsService) -> Iterator[Any]:
+    """One FirehoseService per session, beside the session's streams service."""
+    from cadabra.firehose import FirehoseService
+
+    service = FirehoseService(
+        KafkaSettings(bootstrap=stack.kafka_bootstrap), streams=streams_service
+    )
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def firehose(firehose_service: Any, quota_clock: FakeClock) -> Any:
+    """The session's Firehose with AWS's Direct PUT quotas on a frozen clock, fresh per test."""
+    from cadabra.config import FirehoseSettings
+    from cadabra.firehose.throughput import DirectPutQuotas
+
+    firehose_service.quotas = DirectPutQuotas(FirehoseSettings(), clock=quota_clock)
+    return firehose_service
+
+
+@pytest.fixture
+def make(firehose: Any) -> Iterator[Any]:
+    """A delivery-stream factory; what it creates is deleted after the test."""
+    from cadabra.firehose.testing import DeliveryStreamFactory
+
+    factory = DeliveryStreamFactory(firehose)
+    yield factory
+    factory.cleanup()

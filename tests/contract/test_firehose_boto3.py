@@ -16,7 +16,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from cadabra.config import FirehoseSettings, KafkaSettings
+from cadabra.config import FirehoseSettings
 from cadabra.endpoint.app import EndpointApp, Service
 from cadabra.endpoint.firehose_ops import firehose_operations
 from cadabra.endpoint.testing import serve_in_thread
@@ -25,21 +25,11 @@ from cadabra.firehose.testing import ROLE_ARN, high_watermark, read_records, s3_
 from cadabra.firehose.throughput import DirectPutQuotas
 from cadabra.quotas import FakeClock
 from cadabra.stack.net import free_port_block
-from cadabra.streams import StreamsService
 
 if TYPE_CHECKING:
     from mypy_boto3_firehose import FirehoseClient
 
 DESTINATION = "destinationId-000000000001"
-
-
-@pytest.fixture(scope="module")
-def firehose_service(stack: Any, streams_service: StreamsService) -> Iterator[FirehoseService]:
-    service = FirehoseService(
-        KafkaSettings(bootstrap=stack.kafka_bootstrap), streams=streams_service
-    )
-    yield service
-    service.close()
 
 
 @pytest.fixture(scope="module")

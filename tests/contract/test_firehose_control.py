@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,25 +19,8 @@ from cadabra.errors import (
 )
 from cadabra.firehose import FirehoseService
 from cadabra.firehose.testing import ROLE_ARN, DeliveryStreamFactory, s3_destination
-from cadabra.streams import StreamsService
 
 DESTINATION = "destinationId-000000000001"
-
-
-@pytest.fixture(scope="module")
-def firehose(stack: Any, streams_service: StreamsService) -> Iterator[FirehoseService]:
-    service = FirehoseService(
-        KafkaSettings(bootstrap=stack.kafka_bootstrap), streams=streams_service
-    )
-    yield service
-    service.close()
-
-
-@pytest.fixture
-def make(firehose: FirehoseService) -> Iterator[DeliveryStreamFactory]:
-    factory = DeliveryStreamFactory(firehose)
-    yield factory
-    factory.cleanup()
 
 
 def _describe(firehose: FirehoseService, name: str) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,30 +10,7 @@ from cadabra.config import FirehoseSettings, KafkaSettings
 from cadabra.errors import InternalFailureException
 from cadabra.firehose import FirehoseService, decode_record_id
 from cadabra.firehose.testing import DeliveryStreamFactory, high_watermark, read_records
-from cadabra.firehose.throughput import DirectPutQuotas
-from cadabra.quotas import FakeClock
 from cadabra.streams.kafka_writer import Delivered, WriteFailed
-
-
-@pytest.fixture(scope="module")
-def firehose_service(stack: Any) -> Iterator[FirehoseService]:
-    service = FirehoseService(KafkaSettings(bootstrap=stack.kafka_bootstrap))
-    yield service
-    service.close()
-
-
-@pytest.fixture
-def firehose(firehose_service: FirehoseService, quota_clock: FakeClock) -> FirehoseService:
-    """The module's service with AWS's Direct PUT quotas on a frozen clock, fresh per test."""
-    firehose_service.quotas = DirectPutQuotas(FirehoseSettings(), clock=quota_clock)
-    return firehose_service
-
-
-@pytest.fixture
-def make(firehose: FirehoseService) -> Iterator[DeliveryStreamFactory]:
-    factory = DeliveryStreamFactory(firehose)
-    yield factory
-    factory.cleanup()
 
 
 def test_put_record_is_durable_when_it_returns(

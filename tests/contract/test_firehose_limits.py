@@ -6,11 +6,10 @@ Every rejected call must leave the stream's topic as it was: a fixture checks th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from cadabra.config import FirehoseSettings, KafkaSettings
+from cadabra.config import FirehoseSettings
 from cadabra.errors import (
     InvalidArgumentException,
     ServiceUnavailableException,
@@ -29,26 +28,6 @@ from cadabra.quotas import FakeClock
 MIB = 1024 * 1024
 MAX_RECORD = 1_024_000
 SLOW_DOWN = {"ErrorCode": "ServiceUnavailableException", "ErrorMessage": "Slow down."}
-
-
-@pytest.fixture(scope="module")
-def firehose_service(stack: Any) -> Iterator[FirehoseService]:
-    service = FirehoseService(KafkaSettings(bootstrap=stack.kafka_bootstrap))
-    yield service
-    service.close()
-
-
-@pytest.fixture
-def firehose(firehose_service: FirehoseService, quota_clock: FakeClock) -> FirehoseService:
-    firehose_service.quotas = DirectPutQuotas(FirehoseSettings(), clock=quota_clock)
-    return firehose_service
-
-
-@pytest.fixture
-def make(firehose: FirehoseService) -> Iterator[DeliveryStreamFactory]:
-    factory = DeliveryStreamFactory(firehose)
-    yield factory
-    factory.cleanup()
 
 
 @pytest.fixture
