@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from cadabra.config import AuthSettings
 from cadabra.endpoint import eventstream
 from cadabra.endpoint.auth import Authenticator, IncomingRequest
 from cadabra.endpoint.errors import error_response
+from cadabra.endpoint.hot_path import FastHandler
 from cadabra.endpoint.operations import Handler
 from cadabra.endpoint.wire import (
     CBOR,
@@ -61,6 +62,8 @@ class Service:
     cbor: bool = False
     # Operations whose handler returns an iterator of events (SubscribeToShard).
     streaming: frozenset[str] = frozenset()
+    # Operations with a hot path tried first (hot_path.py): no model walk, no worker thread.
+    fast: Mapping[str, FastHandler] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,14 @@ class EndpointApp:
                 raise UnknownOperationException(f"Operation {operation} is not modelled.")
             cbor = content_type == CBOR
             document = decode_body(body, content_type)
+            fast = service.fast.get(operation)
+            if fast is not None:
+                answer = await fast(document, cbor)
+                if isinstance(answer, bytes):
+                    return Reply(200, answer, content_type)
+                if answer is not None:
+                    body = encode_body(to_wire(model.output_shape, answer, cbor), content_type)
+                    return Reply(200, body, content_type)
             shape = model.input_shape
             request = from_wire(shape, document, cbor) if shape is not None else {}
             loop = asyncio.get_running_loop()

@@ -17,6 +17,7 @@ from cadabra.config import AuthSettings, EndpointSettings, KafkaSettings
 from cadabra.endpoint.app import EndpointApp, Service
 from cadabra.endpoint.auth import Authenticator
 from cadabra.endpoint.firehose_ops import firehose_operations
+from cadabra.endpoint.hot_path import kinesis_hot_path
 from cadabra.endpoint.kinesis_ops import kinesis_operations
 from cadabra.firehose import FirehoseService
 from cadabra.streams import StreamsService
@@ -58,6 +59,7 @@ def kinesis_service(streams: StreamsService) -> Service:
         kinesis_operations(streams),
         cbor=True,
         streaming=frozenset({"SubscribeToShard"}),
+        fast=kinesis_hot_path(streams),
     )
 
 

@@ -74,6 +74,13 @@ class ShardQuota:
         with self._lock:
             record_units, byte_units = records.units_now(), data.units_now()
             one_record = records.units_of(1)
+            all_records, all_bytes = one_record * len(sizes), data.units_of(sum(sizes))
+            if sizes and all_records <= record_units and all_bytes <= byte_units:
+                # The balances cover every record together (so none is above a capacity):
+                # one by one, each would be admitted.
+                records.settle(all_records)
+                data.settle(all_bytes)
+                return [True] * len(sizes)
             spent_records = spent_bytes = 0
             admitted: list[bool] = []
             for size in sizes:

@@ -29,19 +29,27 @@ class WriteBarrier:
         self._epoch = 0
         self._active: Counter[int] = Counter()
 
-    @contextmanager
-    def writing(self) -> Iterator[None]:
+    def enter(self) -> int:
+        """Count a write call in; returns the epoch to `leave` with."""
         with self._changed:
             epoch = self._epoch
             self._active[epoch] += 1
+            return epoch
+
+    def leave(self, epoch: int) -> None:
+        with self._changed:
+            self._active[epoch] -= 1
+            if not self._active[epoch]:
+                del self._active[epoch]
+                self._changed.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        epoch = self.enter()
         try:
             yield
         finally:
-            with self._changed:
-                self._active[epoch] -= 1
-                if not self._active[epoch]:
-                    del self._active[epoch]
-                    self._changed.notify_all()
+            self.leave(epoch)
 
     def track(self, write: Callable[P, R]) -> Callable[P, R]:
         """`write` running inside `writing()`, with its signature (the endpoint inspects it)."""

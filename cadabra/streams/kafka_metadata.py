@@ -11,8 +11,6 @@ partitions only this way).
 
 from __future__ import annotations
 
-import time
-
 from confluent_kafka import KafkaError, KafkaException
 
 from cadabra.streams.kafka_reader import KafkaReader
@@ -31,17 +29,7 @@ def _unknown_partition(exc: KafkaException) -> bool:
 
 
 class RefreshingKafkaWriter(KafkaWriter):
-    def refresh_metadata(self, topic: str, partitions: int) -> None:
-        """Block until this writer's producers know `partitions` partitions of `topic`."""
-        deadline = time.monotonic() + _TIMEOUT_S
-        for producer in self.producers():
-            while True:
-                metadata = producer.list_topics(topic, timeout=_TIMEOUT_S).topics.get(topic)
-                if metadata is not None and len(metadata.partitions) >= partitions:
-                    break
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"producer does not see {partitions} partitions of {topic}")
-                time.sleep(0.05)  # the controller's metadata reaches brokers within milliseconds
+    """`KafkaWriter.refresh_metadata` does it for the writer: resharding calls it."""
 
 
 class RefreshingKafkaReader(KafkaReader):

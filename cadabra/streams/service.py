@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from cadabra.streams.fan_out import FanOut
 from cadabra.streams.hashing import even_ranges
 from cadabra.streams.inflight import WriteBarrier
 from cadabra.streams.kafka_metadata import RefreshingKafkaReader, RefreshingKafkaWriter
+from cadabra.streams.kafka_writer import PendingWrite
 from cadabra.streams.listing import Lister
 from cadabra.streams.models import ShardInfo, StreamState, stream_arn
 from cadabra.streams.reads import RecordReader
@@ -36,7 +37,7 @@ from cadabra.streams.resharding import Resharder
 from cadabra.streams.shard_map import ShardMapStore
 from cadabra.streams.tags import Tagger
 from cadabra.streams.topics import TopicAdmin
-from cadabra.streams.writes import RecordWriter
+from cadabra.streams.writes import PendingPut, PutRecordsEntry, RecordWriter
 
 __all__ = ["StreamsService"]
 
@@ -103,6 +104,37 @@ class StreamsService:
         self.deregister_stream_consumer = self.consumers.deregister_stream_consumer
         self.fan_out = FanOut(self)
         self.subscribe_to_shard = self.fan_out.subscribe_to_shard
+
+    def begin_put_records(
+        self,
+        records: Sequence[PutRecordsEntry],
+        stream_name: str | None = None,
+        stream_arn: str | None = None,
+        *,
+        single: bool = False,
+        on_done: Callable[[], None],
+    ) -> PendingPut:
+        """PutRecords (or, with `single`, PutRecord's checks) without waiting for Kafka.
+
+        For callers that must not block (the endpoint's event loop): `on_done` runs on the Kafka
+        writer's thread once every record has its report; then `response()` is the answer. The
+        call counts as in flight for resharding's write barrier until then.
+        """
+        epoch = self.write_barrier.enter()
+
+        def done(_write: PendingWrite) -> None:
+            self.write_barrier.leave(epoch)
+            on_done()
+
+        try:
+            return self.writer.begin(records, stream_name, stream_arn, single=single, on_done=done)
+        except BaseException:
+            self.write_barrier.leave(epoch)
+            raise
+
+    def knows(self, name: str) -> bool:
+        """Whether the stream's state is at hand without asking Kafka (nothing would block)."""
+        return self.shard_map.get(name) is not None
 
     # -- lookups shared by the data plane -------------------------------------------------
 

@@ -8,13 +8,13 @@ write Kafka could not acknowledge is `InternalFailure`, and the caller resends j
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cadabra.errors import InternalFailureException, ProvisionedThroughputExceededException
 from cadabra.streams import validation as check
-from cadabra.streams.kafka_writer import Delivered
+from cadabra.streams.kafka_writer import PendingWrite
 from cadabra.streams.models import ShardInfo
 from cadabra.streams.routing import Router
 from cadabra.streams.sequence import encode_sequence, shard_id
@@ -22,7 +22,7 @@ from cadabra.streams.sequence import encode_sequence, shard_id
 if TYPE_CHECKING:
     from cadabra.streams.service import StreamsService
 
-__all__ = ["PutRecordsEntry", "RecordWriter"]
+__all__ = ["PendingPut", "PutRecordsEntry", "RecordWriter"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,35 @@ class PutRecordsEntry:
     data: bytes
     partition_key: str
     explicit_hash_key: str | None = None
+
+
+@dataclass(slots=True)
+class PendingPut:
+    """A PutRecords call whose accepted records are on their way to Kafka."""
+
+    results: list[dict[str, Any]]
+    accepted: list[int]
+    indexes: list[int]
+    write: PendingWrite | None = None
+    _done: list[Callable[[], None]] = field(default_factory=list)
+
+    def response(self) -> dict[str, Any]:
+        """AWS's PutRecords response, once the write is done (or timed out)."""
+        outcomes = self.write.outcomes() if self.write is not None else []
+        results = self.results
+        for position, index, outcome in zip(self.accepted, self.indexes, outcomes, strict=True):
+            if type(outcome) is int:
+                results[position] = {
+                    "SequenceNumber": encode_sequence(index, outcome),
+                    "ShardId": shard_id(index),
+                }
+            else:
+                results[position] = dict(_INTERNAL_FAILURE)
+        failed = len(results) - len(outcomes) + sum(type(o) is not int for o in outcomes)
+        return {"FailedRecordCount": failed, "Records": results, "EncryptionType": "NONE"}
+
+
+_INTERNAL_FAILURE = {"ErrorCode": "InternalFailure", "ErrorMessage": "Internal Service Failure"}
 
 
 class RecordWriter:
@@ -56,7 +85,11 @@ class RecordWriter:
         if sequence_number_for_ordering is not None:
             check.check_sequence_number(sequence_number_for_ordering, "sequenceNumberForOrdering")
         entry = PutRecordsEntry(data, partition_key, explicit_hash_key)
-        result = self.put_records([entry], stream_name, stream_arn, single=True)
+        return self.single_response(self.put_records([entry], stream_name, stream_arn, single=True))
+
+    @staticmethod
+    def single_response(result: dict[str, Any]) -> dict[str, Any]:
+        """PutRecord's answer (or error) from the PutRecords answer for its one record."""
         [outcome] = result["Records"]
         if outcome.get("ErrorCode") == "ProvisionedThroughputExceededException":
             raise ProvisionedThroughputExceededException(outcome["ErrorMessage"])
@@ -72,6 +105,25 @@ class RecordWriter:
         *,
         single: bool = False,
     ) -> dict[str, Any]:
+        pending = self.begin(records, stream_name, stream_arn, single=single)
+        if pending.write is not None:
+            pending.write.done.wait(self._service.kafka_writer.delivery_timeout_s + 5)
+        return pending.response()
+
+    def begin(
+        self,
+        records: Sequence[PutRecordsEntry],
+        stream_name: str | None = None,
+        stream_arn: str | None = None,
+        *,
+        single: bool = False,
+        on_done: Callable[[PendingWrite], None] | None = None,
+    ) -> PendingPut:
+        """Validate, route, admit and hand the call's records to Kafka, without waiting for it.
+
+        `on_done` runs on the Kafka writer's poller thread once every accepted record has its
+        report (at once if none was accepted); then `response()` is AWS's answer.
+        """
         name = self._service.stream_name(stream_name, stream_arn)
         router = self._router(name)
         keys = [entry.partition_key.encode() for entry in records]
@@ -83,9 +135,16 @@ class RecordWriter:
         ]
         results: list[dict[str, Any]] = [{} for _ in records]
         accepted = self._admit(name, shards, sizes, results)
-        self._write(name, records, keys, shards, accepted, results)
-        failed = sum(1 for result in results if "ErrorCode" in result)
-        return {"FailedRecordCount": failed, "Records": results, "EncryptionType": "NONE"}
+        indexes = [shards[position].index for position in accepted]
+        pending = PendingPut(results, accepted, indexes)
+        pending.write = self._service.kafka_writer.submit(
+            self._service.topic(name),
+            indexes,
+            [keys[position] for position in accepted],
+            [records[position].data for position in accepted],
+            on_done,
+        )
+        return pending
 
     def _validate(
         self, records: Sequence[PutRecordsEntry], sizes: list[int], router: Router, *, single: bool
@@ -127,31 +186,3 @@ class RecordWriter:
                     error = quotas.write_error(name, owner, account)
                     results[position] = {"ErrorCode": error.code, "ErrorMessage": error.message}
         return sorted(accepted)
-
-    def _write(
-        self,
-        name: str,
-        records: Sequence[PutRecordsEntry],
-        keys: list[bytes],
-        shards: list[ShardInfo],
-        accepted: list[int],
-        results: list[dict[str, Any]],
-    ) -> None:
-        indexes = [shards[position].index for position in accepted]
-        reports = self._service.kafka_writer.write(
-            self._service.topic(name),
-            indexes,
-            [keys[position] for position in accepted],
-            [records[position].data for position in accepted],
-        )
-        for position, index, report in zip(accepted, indexes, reports, strict=True):
-            if isinstance(report, Delivered):
-                results[position] = {
-                    "SequenceNumber": encode_sequence(index, report.offset),
-                    "ShardId": shard_id(index),
-                }
-            else:
-                results[position] = {
-                    "ErrorCode": "InternalFailure",
-                    "ErrorMessage": "Internal Service Failure",
-                }

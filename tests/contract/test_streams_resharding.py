@@ -165,16 +165,16 @@ def test_a_write_routed_before_the_switch_lands_before_the_parents_end(
     """The race, made certain: a record routed to the parent reaches Kafka only after routing
     switched to the children. Resharding waits for it before reading the parent's end."""
     name = make_stream(shard_count=1)
-    real_write = streams.kafka_writer.write
+    real_submit = streams.kafka_writer.submit
     routed = threading.Event()
 
-    def slow_first_write(*args: Any) -> Any:
+    def slow_first_submit(*args: Any) -> Any:
         if not routed.is_set():
             routed.set()
             time.sleep(1.0)
-        return real_write(*args)
+        return real_submit(*args)
 
-    monkeypatch.setattr(streams.kafka_writer, "write", slow_first_write)
+    monkeypatch.setattr(streams.kafka_writer, "submit", slow_first_submit)
     late: dict[str, Any] = {}
     writer = threading.Thread(
         target=lambda: late.update(streams.put_record(b"late", "k", stream_name=name))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cadabra.quotas import FakeClock, ShardLimits, ShardQuota
 
 MIB = 1024 * 1024
@@ -163,3 +166,29 @@ def test_a_batch_is_admitted_record_by_record_like_single_writes() -> None:
     assert verdicts == [single.admit_write(1, size) for size in sizes]
     assert verdicts.count(False) == 2  # the 600,000-byte record, then the 1,001st record
     assert verdicts[998] is False and verdicts[999] is True
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    calls=st.lists(
+        st.tuples(
+            st.lists(st.integers(0, 1_200_000), min_size=1, max_size=60),
+            st.integers(0, 2_000_000_000),  # ns before the call
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_batches_and_single_writes_agree_call_after_call(
+    calls: list[tuple[list[int], int]],
+) -> None:
+    """Whether a call fits whole (one charge) or not (record by record), the verdicts and what
+    is left of both budgets are those of single writes, one after the other."""
+    limits = ShardLimits(write_records_per_s=Fraction(50))
+    batch_clock, single_clock = FakeClock(), FakeClock()
+    batch, single = ShardQuota(limits, batch_clock), ShardQuota(limits, single_clock)
+    for sizes, pause_ns in calls:
+        batch_clock.advance_ns(pause_ns)
+        single_clock.advance_ns(pause_ns)
+        assert batch.admit_writes(sizes) == [single.admit_write(1, size) for size in sizes]
+        assert batch.admit_write(1, 0) == single.admit_write(1, 0)  # same records left
