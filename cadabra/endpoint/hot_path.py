@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cadabra.streams import PutRecordsEntry, StreamsService
-from cadabra.streams.writes import RecordWriter
+from cadabra.streams.writes import Answer, PendingPut, RecordWriter
 
 __all__ = ["FastHandler", "kinesis_hot_path"]
 
@@ -74,7 +74,7 @@ def kinesis_hot_path(streams: StreamsService) -> dict[str, FastHandler]:
 
     async def write(
         entries: list[PutRecordsEntry], name: str | None, arn: str | None, single: bool
-    ) -> dict[str, Any] | None:
+    ) -> PendingPut | None:
         known = streams.knows(streams.stream_name(name, arn))
         if not known or not streams.kafka_writer.ready(len(entries)):
             return None  # learning of a stream, or connecting, waits on Kafka: a worker does it
@@ -87,7 +87,7 @@ def kinesis_hot_path(streams: StreamsService) -> dict[str, FastHandler]:
         pending = streams.begin_put_records(entries, name, arn, single=single, on_done=on_done)
         with contextlib.suppress(TimeoutError):  # records without a report failed
             await asyncio.wait_for(acknowledged, timeout_s)
-        return pending.response()
+        return pending
 
     async def put_records(document: Any, cbor: bool) -> dict[str, Any] | bytes | None:
         target = _target(document, _BATCH_MEMBERS)
@@ -100,34 +100,35 @@ def kinesis_hot_path(streams: StreamsService) -> dict[str, FastHandler]:
             if entry is None:
                 return None
             entries.append(entry)
-        response = await write(entries, *target, single=False)
-        return response if cbor or response is None else put_records_json(response)
+        pending = await write(entries, *target, single=False)
+        if pending is None:
+            return None
+        return pending.response() if cbor else put_records_json(*pending.answers())
 
     async def put_record(document: Any, cbor: bool) -> dict[str, Any] | None:
         target = _target(document, _SINGLE_MEMBERS)
         entry = _entry(document, cbor) if target else None
         if target is None or entry is None:
             return None
-        response = await write([entry], *target, single=True)
-        if response is None:
+        pending = await write([entry], *target, single=True)
+        if pending is None:
             return None
-        return RecordWriter.single_response(response)
+        return RecordWriter.single_response(pending.response())
 
     return {"PutRecords": put_records, "PutRecord": put_record}
 
 
-def put_records_json(response: dict[str, Any]) -> bytes:
-    """PutRecords' JSON answer, written directly: its entries hold nothing to escape but the
-    error messages (encoded by `json`)."""
+def put_records_json(answers: list[Answer], failed: int) -> bytes:
+    """PutRecords' JSON answer, written directly: sequence numbers and shard ids hold nothing
+    to escape; error entries are encoded by `json`."""
     entries = [
-        f'{{"SequenceNumber":"{entry["SequenceNumber"]}","ShardId":"{entry["ShardId"]}"}}'
-        if "SequenceNumber" in entry
-        else json.dumps(entry, separators=(",", ":"))
-        for entry in response["Records"]
+        f'{{"SequenceNumber":"{answer[0]}","ShardId":"{answer[1]}"}}'
+        if type(answer) is tuple
+        else json.dumps(answer, separators=(",", ":"))
+        for answer in answers
     ]
     return (
-        f'{{"FailedRecordCount":{response["FailedRecordCount"]},"Records":[{",".join(entries)}],'
-        f'"EncryptionType":"{response["EncryptionType"]}"}}'
+        f'{{"FailedRecordCount":{failed},"Records":[{",".join(entries)}],"EncryptionType":"NONE"}}'
     ).encode()
 
 

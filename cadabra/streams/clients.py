@@ -12,6 +12,9 @@ from typing import Any
 __all__ = ["client_config"]
 
 _LOGGER = logging.getLogger("cadabra.kafka")
+# aiokafka warns of every produce error it retries (e.g. NOT_LEADER while a new topic's leaders
+# settle); what it finally fails to write is reported per record, so only its errors are shown.
+logging.getLogger("aiokafka.producer.sender").setLevel(logging.ERROR)
 
 
 def client_config(bootstrap: str, **settings: Any) -> dict[str, Any]:

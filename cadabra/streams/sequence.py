@@ -15,7 +15,14 @@ from typing import NamedTuple
 
 from cadabra.errors import InvalidArgumentException
 
-__all__ = ["SequencePosition", "decode_sequence", "encode_sequence", "shard_id", "shard_index"]
+__all__ = [
+    "SequencePosition",
+    "decode_sequence",
+    "encode_sequence",
+    "sequence_base",
+    "shard_id",
+    "shard_index",
+]
 
 _BASE = 1 << 184
 _OFFSET_BITS = 64
@@ -44,7 +51,12 @@ def shard_index(value: str) -> int | None:
 def encode_sequence(index: int, offset: int) -> str:
     """The sequence number of the record at `offset`; offset -1 is "before the first record"
     (what a shard's StartingSequenceNumber names, as on AWS, so AFTER it reads record 0)."""
-    return str(_BASE + (index << _OFFSET_BITS) + offset + 1)
+    return str(sequence_base(index) + offset)
+
+
+def sequence_base(index: int) -> int:
+    """What to add to an offset of shard `index` to make its sequence number (as an integer)."""
+    return _BASE + (index << _OFFSET_BITS) + 1
 
 
 def decode_sequence(value: str, field: str = "StartingSequenceNumber") -> SequencePosition:

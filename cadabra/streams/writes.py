@@ -9,7 +9,7 @@ write Kafka could not acknowledge is `InternalFailure`, and the caller resends j
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cadabra.errors import InternalFailureException, ProvisionedThroughputExceededException
@@ -17,7 +17,7 @@ from cadabra.streams import validation as check
 from cadabra.streams.kafka_writer import PendingWrite
 from cadabra.streams.models import ShardInfo
 from cadabra.streams.routing import Router
-from cadabra.streams.sequence import encode_sequence, shard_id
+from cadabra.streams.sequence import sequence_base, shard_id
 
 if TYPE_CHECKING:
     from cadabra.streams.service import StreamsService
@@ -25,37 +25,51 @@ if TYPE_CHECKING:
 __all__ = ["PendingPut", "PutRecordsEntry", "RecordWriter"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PutRecordsEntry:
     data: bytes
     partition_key: str
     explicit_hash_key: str | None = None
 
 
+# Per record of a PutRecords answer: (SequenceNumber, ShardId), or the entry of its error.
+Answer = tuple[str, str] | dict[str, str]
+
+
 @dataclass(slots=True)
 class PendingPut:
     """A PutRecords call whose accepted records are on their way to Kafka."""
 
-    results: list[dict[str, Any]]
+    refused: list[dict[str, str] | None]  # the quota's refusals, by position
     accepted: list[int]
     indexes: list[int]
-    write: PendingWrite | None = None
-    _done: list[Callable[[], None]] = field(default_factory=list)
+    write: PendingWrite
+
+    def answers(self) -> tuple[list[Answer], int]:
+        """Each record's answer, in call order, and how many failed (once the write is done)."""
+        outcomes = self.write.outcomes()
+        answers: list[Any] = list(self.refused)
+        failed = len(answers) - len(outcomes)
+        shards: dict[int, tuple[int, str]] = {}
+        for position, index, outcome in zip(self.accepted, self.indexes, outcomes, strict=True):
+            if type(outcome) is int:
+                shard = shards.get(index)
+                if shard is None:
+                    shard = shards[index] = (sequence_base(index), shard_id(index))
+                answers[position] = (str(shard[0] + outcome), shard[1])
+            else:
+                answers[position] = _INTERNAL_FAILURE
+                failed += 1
+        return answers, failed
 
     def response(self) -> dict[str, Any]:
         """AWS's PutRecords response, once the write is done (or timed out)."""
-        outcomes = self.write.outcomes() if self.write is not None else []
-        results = self.results
-        for position, index, outcome in zip(self.accepted, self.indexes, outcomes, strict=True):
-            if type(outcome) is int:
-                results[position] = {
-                    "SequenceNumber": encode_sequence(index, outcome),
-                    "ShardId": shard_id(index),
-                }
-            else:
-                results[position] = dict(_INTERNAL_FAILURE)
-        failed = len(results) - len(outcomes) + sum(type(o) is not int for o in outcomes)
-        return {"FailedRecordCount": failed, "Records": results, "EncryptionType": "NONE"}
+        answers, failed = self.answers()
+        records = [
+            {"SequenceNumber": a[0], "ShardId": a[1]} if isinstance(a, tuple) else dict(a)
+            for a in answers
+        ]
+        return {"FailedRecordCount": failed, "Records": records, "EncryptionType": "NONE"}
 
 
 _INTERNAL_FAILURE = {"ErrorCode": "InternalFailure", "ErrorMessage": "Internal Service Failure"}
@@ -106,8 +120,7 @@ class RecordWriter:
         single: bool = False,
     ) -> dict[str, Any]:
         pending = self.begin(records, stream_name, stream_arn, single=single)
-        if pending.write is not None:
-            pending.write.done.wait(self._service.kafka_writer.delivery_timeout_s + 5)
+        pending.write.done.wait(self._service.kafka_writer.delivery_timeout_s + 5)
         return pending.response()
 
     def begin(
@@ -133,18 +146,17 @@ class RecordWriter:
             router.route(entry.partition_key, explicit)
             for entry, explicit in zip(records, hash_keys, strict=True)
         ]
-        results: list[dict[str, Any]] = [{} for _ in records]
-        accepted = self._admit(name, shards, sizes, results)
+        refused: list[dict[str, str] | None] = [None] * len(records)
+        accepted = self._admit(name, shards, sizes, refused)
         indexes = [shards[position].index for position in accepted]
-        pending = PendingPut(results, accepted, indexes)
-        pending.write = self._service.kafka_writer.submit(
+        write = self._service.kafka_writer.submit(
             self._service.topic(name),
             indexes,
             [keys[position] for position in accepted],
             [records[position].data for position in accepted],
             on_done,
         )
-        return pending
+        return PendingPut(refused, accepted, indexes, write)
 
     def _validate(
         self, records: Sequence[PutRecordsEntry], sizes: list[int], router: Router, *, single: bool
@@ -167,22 +179,31 @@ class RecordWriter:
         return hash_keys
 
     def _admit(
-        self, name: str, shards: list[ShardInfo], sizes: list[int], results: list[dict[str, Any]]
+        self,
+        name: str,
+        shards: list[ShardInfo],
+        sizes: list[int],
+        refused: list[dict[str, str] | None],
     ) -> list[int]:
         """Positions of the entries the shard quotas accept, in request order."""
         quotas, account = self._service.quotas, self._service.aws.account_id
         if not quotas.enabled:
             return list(range(len(shards)))
-        by_shard: dict[str, list[int]] = {}
+        by_shard: dict[int, list[int]] = {}
         for position, shard in enumerate(shards):
-            by_shard.setdefault(shard.shard_id, []).append(position)
+            positions = by_shard.get(shard.index)
+            if positions is None:
+                by_shard[shard.index] = [position]
+            else:
+                positions.append(position)
         accepted: list[int] = []
-        for owner, positions in by_shard.items():  # shards' budgets are independent
+        for index, positions in by_shard.items():  # shards' budgets are independent
+            owner = shard_id(index)
             verdicts = quotas.admit_writes(name, owner, [sizes[p] for p in positions])
             for position, admitted in zip(positions, verdicts, strict=True):
                 if admitted:
                     accepted.append(position)
                 else:
                     error = quotas.write_error(name, owner, account)
-                    results[position] = {"ErrorCode": error.code, "ErrorMessage": error.message}
+                    refused[position] = {"ErrorCode": error.code, "ErrorMessage": error.message}
         return sorted(accepted)

@@ -46,18 +46,14 @@ def test_an_empty_write_is_done_at_once() -> None:
 
 
 def test_the_direct_put_records_json_is_what_json_would_write() -> None:
-    response = {
+    sequence = "49590338271490256608559692538361571095921575989136588898"
+    error = {
+        "ErrorCode": "ProvisionedThroughputExceededException",
+        "ErrorMessage": 'Rate exceeded for shard "shardId-000000000001"\n',
+    }
+    body = put_records_json([(sequence, "shardId-000000000007"), error], failed=1)
+    assert json.loads(body) == {
         "FailedRecordCount": 1,
-        "Records": [
-            {
-                "SequenceNumber": "49590338271490256608559692538361571095921575989136588898",
-                "ShardId": "shardId-000000000007",
-            },
-            {
-                "ErrorCode": "ProvisionedThroughputExceededException",
-                "ErrorMessage": 'Rate exceeded for shard "shardId-000000000001"\n',
-            },
-        ],
+        "Records": [{"SequenceNumber": sequence, "ShardId": "shardId-000000000007"}, error],
         "EncryptionType": "NONE",
     }
-    assert json.loads(put_records_json(response)) == response
