@@ -1,0 +1,1 @@
+"""The Kinesis Agent: tails log files and ships their records to Kinesis or Firehose."""
