@@ -1,0 +1,1 @@
+"""Lambda functions of the Cadabra course, runnable with `cadabra lambda run`."""
