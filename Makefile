@@ -31,6 +31,7 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/streams.py
 	$(BIN)/python bench/endpoint.py
+	$(BIN)/python bench/producers.py
 
 stack-down: $(STAMP)
 	$(BIN)/cadabra stack down

@@ -209,3 +209,19 @@ def endpoint(
     settings = EndpointSettings()
     overrides: dict[str, object] = {"host": host, "port": port}
     serve(settings.model_copy(update={k: v for k, v in overrides.items() if v is not None}))
+
+
+def _register_roles() -> None:
+    """The producers' and processors' commands: cadabra imports those packages only here."""
+    from processors.kcl.cli import register as register_kcl
+    from processors.lambda_runner.cli import register as register_lambda
+    from producers.agent.cli import register as register_agent
+    from producers.kpl.cli import register as register_kpl
+    from producers.loggen.cli import register as register_loggen
+
+    registers = (register_loggen, register_agent, register_kpl, register_kcl, register_lambda)
+    for register in registers:
+        register(app)
+
+
+_register_roles()

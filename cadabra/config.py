@@ -6,6 +6,7 @@ AWS's where AWS has a number (quotas, retention, iterator age) and the native st
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -217,13 +218,14 @@ def all_settings_classes() -> list[type[BaseSettings]]:
     ]
 
 
-def settings_env_names() -> dict[str, str]:
+def settings_env_names(classes: Iterable[type[BaseSettings]] | None = None) -> dict[str, str]:
     """Every environment variable the settings classes read → its default, as an env would hold it.
 
-    An empty string means unset by default (the field's default is None).
+    An empty string means unset by default (the field's default is None). `classes` defaults to
+    this module's; the producers', processors' and sinks' own settings classes can be added.
     """
     names: dict[str, str] = {}
-    for cls in all_settings_classes():
+    for cls in all_settings_classes() if classes is None else classes:
         prefix = cls.model_config.get("env_prefix") or ""
         for field_name, field in cls.model_fields.items():
             default = _env_default(field.get_default(call_default_factory=True))
