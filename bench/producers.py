@@ -11,21 +11,24 @@ Ends with one line of JSON holding the figures.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# This script is bench/producers.py: with bench/ on the path, `import producers` would find it
+# instead of the producers package. So the package is imported first, then the bench's helpers.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+
 import argparse
 import json
 import random
-import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from endpoint import client as kinesis
-from endpoint import process
-from kpl_aggregation import endpoint_with_aws_quotas, measure_kpl
 from rich.console import Console
 from rich.table import Table
 
@@ -36,6 +39,11 @@ from producers.agent.config import parse_config
 from producers.agent.settings import AgentSettings
 from producers.loggen.generator import LogGenerator
 from producers.loggen.settings import LogGenSettings
+
+sys.path.append(str(HERE))
+from endpoint import client as kinesis  # bench/endpoint.py
+from endpoint import process
+from kpl_aggregation import endpoint_with_aws_quotas, measure_kpl  # bench/kpl_aggregation.py
 
 console = Console(stderr=True)
 SHARDS = 4
@@ -82,7 +90,6 @@ def agent_rate(url: str, log: Path, lines: int, client: Any) -> float:
     )
     agent = Agent(config, AgentSettings(endpoint_url=url))
     began = time.perf_counter()
-    agent.start()
     try:
         if not agent.run_until(lambda: agent.metrics.records_sent >= lines, timeout_s=600):
             raise SystemExit(f"the agent sent {agent.metrics.records_sent} of {lines} lines")

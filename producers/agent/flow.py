@@ -50,6 +50,7 @@ class FlowRunner:
         self.metrics, self.stop, self.abort = metrics, stop, sender.abort
         self.buffer: list[Record] = []
         self.buffer_bytes = 0
+        self.buffer_sendable = 0  # records of the buffer with data (skipped ones have none)
         self.buffer_since = 0.0
         self.acked: set[tuple[str, int]] = set()
         self.thread = threading.Thread(target=self._run, name=f"flow-{flow.index}", daemon=True)
@@ -126,11 +127,12 @@ class FlowRunner:
             self.buffer_since = time.monotonic()
         self.buffer.append(record)
         self.buffer_bytes += size
+        self.buffer_sendable += record.data is not None
         if self._sendable() >= self.flow.max_buffer_size_records:
             self._flush()
 
     def _sendable(self) -> int:
-        return sum(1 for r in self.buffer if r.data is not None)
+        return self.buffer_sendable
 
     def _age_s(self) -> float:
         return time.monotonic() - self.buffer_since
@@ -158,6 +160,7 @@ class FlowRunner:
         self.acked.difference_update((r.file_id, r.start) for r in self.buffer)
         self.buffer.clear()
         self.buffer_bytes = 0
+        self.buffer_sendable = 0
 
     def _acknowledge(self, entries: Sequence[Entry]) -> None:
         self.store.acknowledge(

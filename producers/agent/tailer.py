@@ -178,7 +178,7 @@ class FileTailer:
         self._skip(tracked)
         records = self._split(tracked, flush=not chunk)
         if not chunk and not tracked.matched and tracked.pending:
-            records.append(self._record(tracked, len(tracked.pending)))  # last unterminated line
+            records.append(self._take(tracked, len(tracked.pending)))  # last unterminated line
         return records
 
     def _skip(self, tracked: TrackedFile) -> None:
@@ -207,27 +207,35 @@ class FileTailer:
         )
         records: list[Record] = []
         consumed = 0
-        for end in ends:
-            records.append(self._record(tracked, end - consumed))
+        for end in ends:  # records are cut from the buffer once, at the end (not one by one)
+            records.append(self._record(tracked, consumed, end - consumed))
             consumed = end
             if tracked.footer:
+                tracked.pending = tracked.pending[consumed:]
                 return records[:-1]
+        tracked.pending = tracked.pending[consumed:]
         if not ends and len(tracked.pending) > self._runaway:
             logger.warning(
                 "%s: Detected record larger than buffer size (%d bytes) in %s at offset %d. "
                 "Discarding data until next record.",
                 self.flow.id, self._runaway, tracked.path, tracked.offset,
             )  # fmt: skip
-            records.append(self._record(tracked, self._runaway))
+            records.append(self._take(tracked, self._runaway))
             tracked.discarding = True
             self._skip(tracked)
         return records
 
-    def _record(self, tracked: TrackedFile, length: int) -> Record:
-        raw = tracked.pending[: min(length, self._runaway)]  # a runaway record is cut here
+    def _take(self, tracked: TrackedFile, length: int) -> Record:
+        """The record at the start of the buffer, cut from it."""
+        record = self._record(tracked, 0, length)
+        tracked.pending = tracked.pending[length:]
+        return record
+
+    def _record(self, tracked: TrackedFile, at: int, length: int) -> Record:
+        """The record of `length` bytes at `at` in the buffer (the caller cuts the buffer)."""
+        raw = tracked.pending[at : at + min(length, self._runaway)]  # a runaway record is cut here
         start = tracked.offset
         tracked.offset += length
-        tracked.pending = tracked.pending[length:]
         footer = self.flow.file_footer_pattern
         if footer is not None and footer.match(raw.decode("utf-8", "replace")):
             tracked.footer = True
