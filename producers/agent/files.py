@@ -9,10 +9,13 @@ head and continues from where the original was read, while the emptied original 
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import stat
 from dataclasses import dataclass, field
 from typing import BinaryIO
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["HEAD_BYTES", "FileState", "TrackedFile", "file_id", "is_copy", "read_head", "scan"]
 
@@ -47,6 +50,7 @@ class TrackedFile:
     discarding: bool = False
     footer: bool = False
     handle: BinaryIO | None = field(default=None, repr=False)
+    unreadable: bool = False  # warned about once; read as soon as it can be opened
 
     @property
     def read_position(self) -> int:
@@ -67,8 +71,15 @@ class TrackedFile:
             return self.handle
         try:
             handle = open(self.path, "rb")  # noqa: SIM115 - kept open across polls
+        except PermissionError as exc:
+            if not self.unreadable:  # as AWS's agent: say so, keep the file, try it again
+                logger.warning("Cannot read %s (%s); it is tailed once it becomes readable",
+                               self.path, exc.strerror)  # fmt: skip
+            self.unreadable = True
+            return None
         except OSError:
             return None
+        self.unreadable = False
         if file_id(os.fstat(handle.fileno())) != self.file_id:
             handle.close()
             return None

@@ -209,3 +209,35 @@ def test_files_are_read_through_an_open_handle_after_deletion(tmp_path: Path) ->
         handle.write("tail without newline")
     os.unlink(log)
     assert drain(tail) == [b"line 0\n", b"line 1\n", b"line 2\n", b"tail without newline"]
+
+
+def test_an_unreadable_file_is_reported_and_read_once_it_can_be(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Root reads any file, so the refusal is the operating system's answer, injected."""
+    import builtins
+
+    from producers.agent import files
+
+    (tmp_path / "a.log").write_text(lines(0, 3))
+    locked = tmp_path / "b.log"
+    locked.write_text(lines(3, 6))
+    refuse = {str(locked)}
+    real_open = builtins.open
+
+    def guarded_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(path) in refuse:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(files, "open", guarded_open, raising=False)
+    tail = tailer(tmp_path)
+    read: list[bytes] = []
+    for _ in range(5):  # `drain` would wait for the unreadable bytes: poll a few times instead
+        tail.refresh()
+        read += [r.data for r in tail.poll(10_000) if r.data is not None]
+    assert sorted(read) == [f"line {i}\n".encode() for i in range(3)]
+    assert f"Cannot read {locked}" in caplog.text
+    assert tail.bytes_behind() == len(lines(3, 6))  # kept, not dropped
+    refuse.clear()
+    assert sorted(drain(tail)) == [f"line {i}\n".encode() for i in range(3, 6)]
