@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/streams.py
 	$(BIN)/python bench/endpoint.py
 	$(BIN)/python bench/producers.py
+	$(BIN)/python bench/consumers.py
 
 stack-down: $(STAMP)
 	$(BIN)/cadabra stack down
