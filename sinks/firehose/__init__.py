@@ -1,0 +1,1 @@
+"""Firehose delivery to S3: buffering, object keys, compression, format conversion."""
