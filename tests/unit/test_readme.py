@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings
 
+import cadabra
 import processors
 import producers
 import sinks
@@ -22,9 +23,9 @@ _ROW = re.compile(r"^\|\s*`(?P<name>[A-Z][A-Z0-9_]*)`\s*\|(?P<default>[^|]*)\|")
 @cache
 def settings_env_names() -> dict[str, str]:
     """The variables of cadabra.config's settings and of every `settings` module of the
-    producers, processors and sinks packages."""
+    cadabra, producers, processors and sinks packages."""
     classes = list(config.all_settings_classes())
-    for package in (producers, processors, sinks):
+    for package in (cadabra, producers, processors, sinks):
         for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
             if module.name.rsplit(".", 1)[-1] != "settings":
                 continue
