@@ -1,12 +1,12 @@
-"""The Kafka writer and reader, taught that a stream's topic gains partitions when it reshards.
+"""The Kafka reader, taught that a stream's topic gains partitions when it reshards.
 
 librdkafka clients cache topic metadata (refreshed every 5 minutes by default). A producer asked
 to write to a partition added since fails at once with "Local: Unknown partition", and a consumer
 asked for its watermarks fails the same way, for as long as the cache is stale. Resharding adds
 the children's partitions and then refreshes the writer's metadata before any write is routed to
-them; the reader refreshes its pooled consumers whenever a partition is unknown to them (a pooled
-consumer may have been busy while resharding ran, and another process's reader learns of new
-partitions only this way).
+them (`KafkaWriter.refresh_metadata`); the reader refreshes its pooled consumers whenever a
+partition is unknown to them (a pooled consumer may have been busy while resharding ran, and
+another process's reader learns of new partitions only this way).
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from __future__ import annotations
 from confluent_kafka import KafkaError, KafkaException
 
 from cadabra.streams.kafka_reader import KafkaReader
-from cadabra.streams.kafka_writer import KafkaWriter
 
-__all__ = ["RefreshingKafkaReader", "RefreshingKafkaWriter"]
+__all__ = ["RefreshingKafkaReader"]
 
 _TIMEOUT_S = 30.0
 # A consumer taken from the pool by another thread during a refresh may still be stale once.
@@ -26,10 +25,6 @@ _ATTEMPTS = 3
 def _unknown_partition(exc: KafkaException) -> bool:
     error = exc.args[0] if exc.args else None
     return isinstance(error, KafkaError) and error.code() == KafkaError._UNKNOWN_PARTITION
-
-
-class RefreshingKafkaWriter(KafkaWriter):
-    """`KafkaWriter.refresh_metadata` does it for the writer: resharding calls it."""
 
 
 class RefreshingKafkaReader(KafkaReader):

@@ -28,8 +28,8 @@ from cadabra.streams.consumers import ConsumerRegistry
 from cadabra.streams.fan_out import FanOut
 from cadabra.streams.hashing import even_ranges
 from cadabra.streams.inflight import WriteBarrier
-from cadabra.streams.kafka_metadata import RefreshingKafkaReader, RefreshingKafkaWriter
-from cadabra.streams.kafka_writer import PendingWrite
+from cadabra.streams.kafka_metadata import RefreshingKafkaReader
+from cadabra.streams.kafka_writer import KafkaWriter, PendingWrite
 from cadabra.streams.listing import Lister
 from cadabra.streams.models import ShardInfo, StreamState, stream_arn
 from cadabra.streams.reads import RecordReader
@@ -70,7 +70,7 @@ class StreamsService:
             self.kafka.bootstrap, self.settings.shard_map_topic, self.admin
         )
         # Both learn of partitions added by resharding (see kafka_metadata.py).
-        self.kafka_writer = RefreshingKafkaWriter(self.kafka.bootstrap)
+        self.kafka_writer = KafkaWriter(self.kafka.bootstrap)
         self.kafka_reader = RefreshingKafkaReader(self.kafka.bootstrap)
         self.writer = RecordWriter(self)
         self.reader = RecordReader(self)

@@ -36,7 +36,10 @@ def _native(stack: StackEndpoints) -> NativeStack:
     if stack.native is None:
         # Cannot apply on this machine: without a Docker engine and without CADABRA_KAFKA_BOOTSTRAP
         # the suite always starts a native stack; only a container or external stack lands here.
-        pytest.skip("Docker-only or external stack: these tests manage a native stack's processes")
+        pytest.skip(
+            "Docker-only or external-stack path (never taken where the suite starts its own native "
+            "stack, as on a machine without Docker): these tests manage a native stack's processes"
+        )
     return stack.native
 
 
