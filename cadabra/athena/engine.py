@@ -11,10 +11,10 @@ workgroups, data-scanned accounting.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import duckdb
@@ -23,7 +23,11 @@ from cadabra.athena.errors import QueryError
 from cadabra.athena.extension import httpfs_extension_path, load_extension, sql_literal
 from cadabra.athena.settings import AthenaSettings
 from cadabra.athena.sources import json_lines_source, parquet_source
+from cadabra.athena.views import schema_sql, view_sql
 from cadabra.config import AwsSettings, S3Settings
+
+if TYPE_CHECKING:
+    from cadabra.athena.catalog import Catalog, Table
 
 __all__ = ["Engine", "QueryResult", "s3_secret_sql"]
 
@@ -88,8 +92,11 @@ class Engine:
             "memory_limit": self.settings.memory_limit,
         }
 
-    def query(self, sql: str, parameters: Sequence[object] | None = None) -> QueryResult:
-        """Run `sql` (with `?` parameters); a failure is a QueryError with DuckDB's message."""
+    def query(
+        self, sql: str, parameters: Sequence[object] | Mapping[str, object] | None = None
+    ) -> QueryResult:
+        """Run `sql` with `?` (a sequence) or `$name` (a mapping) parameters; a failure is a
+        QueryError with DuckDB's message."""
         cursor = self.connection.cursor()
         try:
             result = cursor.execute(sql, parameters)
@@ -107,6 +114,28 @@ class Engine:
     def json_lines(self, prefix: str, pattern: str = "*") -> str:
         """A FROM item for the JSON-lines objects (plain or .gz) under `prefix` in the bucket."""
         return json_lines_source(self.s3.bucket, prefix, pattern)
+
+    def register_catalog(self, catalog: Catalog) -> list[Table]:
+        """A schema per Glue database and a view per table, so SQL says `FROM cadabra.orders`.
+
+        Each table's glob is listed now: a location without objects gets an empty view (DuckDB
+        refuses an empty glob; Athena returns 0 rows). Call again to see objects that arrived
+        in a location that was empty. Returns the tables registered (ORC ones are skipped).
+        """
+        registered: list[Table] = []
+        for database in sorted(catalog.databases):
+            self.query(schema_sql(database))
+        for table in catalog:
+            if table.format == "orc":
+                logger.warning("%s: DuckDB has no ORC reader; table skipped", table.qualified_name)
+                continue
+            self.query(view_sql(table, has_objects=self.has_objects(table.glob)))
+            registered.append(table)
+        return registered
+
+    def has_objects(self, glob: str) -> bool:
+        """Whether any object matches `glob` (an `s3://bucket/...` pattern)."""
+        return bool(self.query("SELECT 1 FROM glob(?) LIMIT 1", [glob]).rows)
 
     def close(self) -> None:
         self.connection.close()

@@ -8,6 +8,7 @@ equivalent here).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,3 +27,9 @@ class AthenaSettings(BaseSettings):
     threads: int = Field(default=2, gt=0)
     # DuckDB's memory limit, in its own notation ("1GB", "512MB").
     memory_limit: str = "1GB"
+    # The catalog's DDL files; None = ./sql/catalog, else sql/catalog next to the installed package.
+    catalog_dir: Path | None = None
+    # The named queries; None = ./sql/queries, else sql/queries next to the installed package.
+    queries_dir: Path | None = None
+    # How `cadabra query` prints results: a rich table, CSV or JSON.
+    output_format: Literal["table", "csv", "json"] = "table"
