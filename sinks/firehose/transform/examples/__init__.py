@@ -1,0 +1,1 @@
+"""Transformation functions shipped with Cadabra (registered by name, see `functions.py`)."""
