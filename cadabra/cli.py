@@ -211,17 +211,32 @@ def endpoint(
     serve(settings.model_copy(update={k: v for k, v in overrides.items() if v is not None}))
 
 
+def _register_query() -> None:
+    from cadabra.athena.commands import register as register_query
+
+    register_query(app)
+
+
 def _register_roles() -> None:
-    """The producers' and processors' commands: cadabra imports those packages only here."""
+    """The producers', processors' and sinks' commands: cadabra imports them only here."""
     from processors.kcl.cli import register as register_kcl
     from processors.lambda_runner.cli import register as register_lambda
     from producers.agent.cli import register as register_agent
     from producers.kpl.cli import register as register_kpl
     from producers.loggen.cli import register as register_loggen
+    from sinks.firehose.cli import register as register_firehose
 
-    registers = (register_loggen, register_agent, register_kpl, register_kcl, register_lambda)
+    registers = (
+        register_loggen,
+        register_agent,
+        register_kpl,
+        register_kcl,
+        register_lambda,
+        register_firehose,
+    )
     for register in registers:
         register(app)
 
 
+_register_query()
 _register_roles()

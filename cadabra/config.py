@@ -80,6 +80,7 @@ class StackSettings(BaseSettings):
     controller_port: int = 9093
     s3_port: int = 9000
     endpoint_port: int = 4567
+    delivery_port: int = 4568
     kafka_heap_mb: int = 512
     # Heap of each broker when `brokers` > 1 (the machines have 2 cores and a few GiB to share).
     kafka_cluster_heap_mb: int = 384

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cadabra.config import AwsSettings, S3Settings, StackSettings
 from cadabra.errors import StackError
+from cadabra.stack.delivery import DeliveryComponent
 from cadabra.stack.endpoint import EndpointComponent
 from cadabra.stack.kafka import KafkaComponent
 from cadabra.stack.lifecycle import check_ports, start_processes, stop_processes
@@ -79,10 +80,12 @@ class NativeStack:
     def components(self, layout: StackLayout | None = None) -> list[Component]:
         layout = layout or self.layout
         kafka = KafkaComponent(layout, self.settings)
+        s3 = S3Component(layout, self.settings, self.aws, self.s3)
         return [
             kafka,
-            S3Component(layout, self.settings, self.aws, self.s3),
+            s3,
             EndpointComponent(layout, kafka.bootstrap),
+            DeliveryComponent(layout, kafka.bootstrap, s3.endpoint_url, self.aws),
         ]
 
     def processes(self, layout: StackLayout | None = None) -> list[ServiceProcess]:

@@ -30,6 +30,7 @@ class StackLayout(BaseModel):
     controller_port: int = 9093
     s3_port: int = 9000
     endpoint_port: int = 4567
+    delivery_port: int = 4568
     cache: Path | None = None
 
     @classmethod
@@ -41,6 +42,7 @@ class StackLayout(BaseModel):
             controller_port=settings.controller_port,
             s3_port=settings.s3_port,
             endpoint_port=settings.endpoint_port,
+            delivery_port=settings.delivery_port,
             cache=settings.cache_dir.resolve() if settings.cache_dir else None,
         )
 

@@ -62,6 +62,18 @@ class StackEndpoints:
             **CHECKSUM_ENV,
         }
 
+    def settings(self) -> tuple[KafkaSettings, S3Settings, AwsSettings]:
+        """The Kafka, S3 and AWS settings of a client of this stack."""
+        aws = AwsSettings.model_validate(
+            {
+                "AWS_ACCESS_KEY_ID": self.access_key,
+                "AWS_SECRET_ACCESS_KEY": self.secret_key,
+                "AWS_DEFAULT_REGION": self.region,
+            }
+        )
+        s3 = S3Settings(endpoint_url=self.s3_endpoint_url, bucket=self.bucket)
+        return KafkaSettings(bootstrap=self.kafka_bootstrap), s3, aws
+
     def s3_client(self) -> S3Client:
         return s3_client(
             endpoint_url=self.s3_endpoint_url,
@@ -124,6 +136,7 @@ def native_settings(home: Path, brokers: int = 1, cache_dir: Path | None = None)
         controller_port=base + 1,
         s3_port=free_port_block(1),
         endpoint_port=free_port_block(1),
+        delivery_port=free_port_block(1),
         cache_dir=cache_dir,
     )
 
