@@ -9,7 +9,8 @@ configuration); AWS's defaults are applied whenever it is read:
 - `CompressionFormat` UNCOMPRESSED, `EncryptionConfiguration` NoEncryption, CloudWatch logging off,
   `S3BackupMode` Disabled.
 
-Rules beyond single fields (`InvalidArgumentException`): the prefix rules of `prefixes.py`;
+Rules beyond single fields (`InvalidArgumentException`): the prefix rules of `prefixes.py`
+(timestamp patterns included); `CustomTimeZone` an IANA zone;
 format conversion needs its schema, one deserializer, one serializer, UNCOMPRESSED and a buffer of
 at least 64 MiB; dynamic partitioning needs an interval of at least 60 s (no zero buffering);
 `S3BackupMode` Enabled needs `S3BackupConfiguration` and cannot be turned off again; an enabled
@@ -24,6 +25,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cadabra.errors import InvalidArgumentException
 from cadabra.firehose.prefixes import check_prefixes
@@ -99,6 +101,7 @@ def check_destination(config: Mapping[str, Any]) -> None:
             f"BufferingHints.IntervalInSeconds must be at least {MIN_PARTITIONING_INTERVAL_S} "
             f"when dynamic partitioning is enabled (got {interval})."
         )
+    _check_time_zone(full.get("CustomTimeZone"))
     if converting(full):
         _check_conversion(full)
     if full["S3BackupMode"] == "Enabled" and "S3BackupConfiguration" not in full:
@@ -106,6 +109,19 @@ def check_destination(config: Mapping[str, Any]) -> None:
             "S3BackupConfiguration is required when S3BackupMode is Enabled."
         )
     _check_processors(full.get("ProcessingConfiguration") or {})
+
+
+def _check_time_zone(name: str | None) -> None:
+    """`CustomTimeZone` must be an IANA time zone name (e.g. Asia/Tokyo); empty means UTC."""
+    if not name:
+        return
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidArgumentException(
+            f"CustomTimeZone '{name}' is not a supported time zone (an IANA name such as "
+            "Asia/Tokyo)."
+        ) from exc
 
 
 def _check_conversion(full: Mapping[str, Any]) -> None:

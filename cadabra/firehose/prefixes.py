@@ -16,7 +16,8 @@ Rules enforced at CreateDeliveryStream/UpdateDestination (`InvalidArgumentExcept
 - partition keys need dynamic partitioning enabled, and dynamic partitioning needs an
   `ErrorOutputPrefix`.
 
-Timestamp patterns are checked only for being non-empty; the delivery side evaluates them.
+Timestamp patterns must be Java DateTimeFormatter patterns of the letters Cadabra evaluates
+(`timestamps.py`); an unknown letter is refused here, at creation, not at the first delivery.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import re
 from dataclasses import dataclass
 
 from cadabra.errors import InvalidArgumentException
+from cadabra.firehose.timestamps import compile_pattern
 
 __all__ = ["Expression", "check_prefixes", "expressions"]
 
@@ -76,6 +78,8 @@ def _check_expression(expression: Expression, field: str) -> None:
         )
     if not value.strip():
         raise InvalidArgumentException(f"{field} has an empty '!{{{namespace}:}}' expression.")
+    if namespace == "timestamp":
+        compile_pattern(value, field)
 
 
 def check_prefixes(

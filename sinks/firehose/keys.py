@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cadabra.errors import DeliveryError, InvalidArgumentException
 from cadabra.firehose.prefixes import check_prefixes, expressions
-from sinks.firehose.timestamps import compile_pattern, format_timestamp
+from cadabra.firehose.timestamps import compile_pattern, format_timestamp
 
 __all__ = [
     "DEFAULT_FILE_EXTENSIONS",

@@ -175,3 +175,12 @@ def test_description_has_both_forms() -> None:
         "EncryptionConfiguration",
         "CloudWatchLoggingOptions",
     }
+
+
+def test_custom_time_zone_and_timestamp_letters_are_checked_at_creation() -> None:
+    base = {"RoleARN": "arn:aws:iam::000000000000:role/r", "BucketARN": "arn:aws:s3:::b"}
+    check_destination({**base, "CustomTimeZone": "Asia/Tokyo"})
+    with pytest.raises(InvalidArgumentException, match="CustomTimeZone 'Mars/Olympus'"):
+        check_destination({**base, "CustomTimeZone": "Mars/Olympus"})
+    with pytest.raises(InvalidArgumentException, match="Prefix"):
+        check_destination({**base, "Prefix": "x/!{timestamp:yyyy-QQ}/", "ErrorOutputPrefix": "e/"})

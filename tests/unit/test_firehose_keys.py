@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from cadabra.errors import DeliveryError, InvalidArgumentException
+from cadabra.firehose.timestamps import format_timestamp
 from sinks.firehose.keys import (
     check_key_configuration,
     error_object_key,
@@ -18,7 +19,6 @@ from sinks.firehose.keys import (
     object_name,
     random_string,
 )
-from sinks.firehose.timestamps import format_timestamp
 
 ARRIVAL = datetime(2018, 8, 27, 10, 30, 5, 123456, tzinfo=UTC)
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
