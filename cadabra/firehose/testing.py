@@ -1,8 +1,9 @@
 """Helpers for tests (and demos) of the Firehose layer: unique streams, and reading them back.
 
 `DeliveryStreamFactory` creates delivery streams under unique names and deletes them afterwards;
-`read_records` reads a Direct PUT stream's Kafka topic back, waiting with a deadline until the
-expected number of records is there; `high_watermark` tells how many records a partition holds.
+`read_records` reads a Direct PUT stream's Kafka topic back as Firehose records (a batch's Kafka
+record unpacked), waiting with a deadline until the expected number is there; `stored_records`
+counts the Firehose records a partition holds.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ import time
 import uuid
 from typing import Any
 
+from cadabra.firehose.framing import unpack
 from cadabra.firehose.service import FirehoseService
 from cadabra.streams.kafka_reader import FetchedRecord, KafkaReader
 
 __all__ = [
     "ROLE_ARN",
     "DeliveryStreamFactory",
-    "high_watermark",
     "read_records",
     "s3_destination",
+    "stored_records",
 ]
 
 ROLE_ARN = "arn:aws:iam::000000000000:role/firehose-delivery"
@@ -57,24 +59,37 @@ def read_records(
     partition: int = 0,
     timeout_s: float = 20.0,
 ) -> list[FetchedRecord]:
-    """The records of the stream's topic partition, once `expected` are there (or the deadline)."""
+    """The stream's Firehose records (a batch's share their Kafka offset), once `expected` are
+    there (or the deadline)."""
     reader = KafkaReader(service.kafka.bootstrap)
     records: list[FetchedRecord] = []
+    offset = 0
     deadline = time.monotonic() + timeout_s
     try:
         while len(records) < expected and time.monotonic() < deadline:
-            offset = records[-1].offset + 1 if records else 0
             page = reader.read(service.topic(name), partition, offset, 10_000, 64 * 1024 * 1024)
-            records += page.records
+            for kafka_record in page.records:
+                records += [
+                    FetchedRecord(kafka_record.offset, kafka_record.timestamp_ms, b"", data)
+                    for data in unpack(kafka_record.value)
+                ]
+                offset = kafka_record.offset + 1
     finally:
         reader.close()
     return records
 
 
-def high_watermark(service: FirehoseService, name: str, partition: int = 0) -> int:
-    """The offset after the last record Kafka acknowledged in the stream's topic partition."""
+def stored_records(service: FirehoseService, name: str, partition: int = 0) -> int:
+    """How many Firehose records the stream's topic partition holds (Kafka acknowledged)."""
     reader = KafkaReader(service.kafka.bootstrap)
+    topic, offset, count = service.topic(name), 0, 0
     try:
-        return reader.watermarks(service.topic(name), partition)[1]
+        high = reader.watermarks(topic, partition)[1]
+        while offset < high:
+            page = reader.read(topic, partition, offset, 10_000, 64 * 1024 * 1024)
+            for kafka_record in page.records:
+                count += len(unpack(kafka_record.value))
+                offset = kafka_record.offset + 1
     finally:
         reader.close()
+    return count

@@ -6,8 +6,10 @@ rejects the whole call and writes nothing (ValidationException naming each recor
 InvalidArgumentException "Records size exceeds 4 MB limit"). Streams whose source is a Kinesis data
 stream refuse both calls, as AWS does.
 
-A record is a success only once Kafka has acknowledged it (acks=all, idempotent producer): its
-`RecordId` encodes the partition and offset. PutRecordBatch answers per record, in request order:
+A record is a success only once Kafka has acknowledged it (acks=all, idempotent producer). A
+call's accepted records are one Kafka record (`framing.py`), all or none acknowledged; a
+`RecordId` encodes the partition, the offset and the record's index in the call's batch.
+PutRecordBatch answers per record, in request order:
 `RecordId`, or `ErrorCode` ServiceUnavailableException ("Slow down.", throttled) or
 InternalFailure (Kafka did not acknowledge); callers resend only those.
 """
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from cadabra.errors import InternalFailureException, InvalidArgumentException
 from cadabra.firehose import validation as check
+from cadabra.firehose.framing import pack
 from cadabra.firehose.models import DIRECT_PUT, DeliveryStreamState
 from cadabra.firehose.record_ids import encode_record_id
 from cadabra.firehose.throughput import slow_down
@@ -104,21 +107,20 @@ class DirectPutWriter:
         return [None if quota.admit_record(len(blob)) else dict(_THROTTLED) for blob in blobs]
 
     def _write(self, state: DeliveryStreamState, blobs: list[bytes]) -> list[dict[str, str]]:
-        """Write to one partition (the call's records stay in order); a result per record."""
+        """Write the call's records as one Kafka record, in order; a result per record."""
         if not blobs:
             return []
         partition = next(self._turn(state))
-        reports = self._service.kafka_writer.write(
-            self._service.topic(state.name),
-            [partition] * len(blobs),
-            [_NO_KEY] * len(blobs),
-            blobs,
+        value = blobs[0] if len(blobs) == 1 else pack(blobs)
+        [report] = self._service.kafka_writer.write(
+            self._service.topic(state.name), [partition], [_NO_KEY], [value]
         )
+        if not isinstance(report, Delivered):
+            return [dict(_FAILED) for _ in blobs]
+        created = state.created_ms
         return [
-            {"RecordId": encode_record_id(partition, report.offset, state.created_ms)}
-            if isinstance(report, Delivered)
-            else dict(_FAILED)
-            for report in reports
+            {"RecordId": encode_record_id(partition, report.offset, created, index)}
+            for index in range(len(blobs))
         ]
 
     def _turn(self, state: DeliveryStreamState) -> Iterator[int]:

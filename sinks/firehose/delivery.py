@@ -26,6 +26,7 @@ from typing import Any
 
 from cadabra.firehose.record_ids import encode_record_id
 from sinks.firehose.compression import compress
+from sinks.firehose.formats import ConversionResult
 from sinks.firehose.keys import error_object_key, object_key, object_uuid
 from sinks.firehose.plan import DeliveryPlan
 from sinks.firehose.source import Chunk, SourceRecord
@@ -56,13 +57,17 @@ def deliver(
     records: Chunk,
     store: ObjectStore,
     stop: threading.Event | None = None,
+    converted: ConversionResult | None = None,
 ) -> DeliveryReport:
-    """Store `records` (one partition's, from its first offset on) as S3 objects."""
-    identity = f"{topic}/{plan.created_ms}/{records.partition}/{records.offsets[0]}"
-    arrival = datetime.fromtimestamp(records.arrivals[0] / 1000, tz=UTC)
+    """Store `records` (one partition's, from its first offset on) as S3 objects.
+
+    `converted`: their format conversion, done ahead (while later records were read).
+    """
+    identity = f"{topic}/{plan.created_ms}/{records.partition}/{records.first_offset}"
+    arrival = datetime.fromtimestamp(records.first_arrival_ms / 1000, tz=UTC)
     report = DeliveryReport(len(records), sum(map(len, records.data)))
     data, errors = _transformed(plan, records, report)
-    body = _formatted(plan, records, data, errors, report, identity)
+    body = _formatted(plan, records, data, errors, report, identity, converted)
     if body:
         key = object_key(
             plan.name,
@@ -107,15 +112,16 @@ def _transformed(
 
     lambda_records = [
         LambdaRecord(
-            record_id=encode_record_id(r.partition, r.offset, plan.created_ms),
+            record_id=encode_record_id(r.partition, r.offset, plan.created_ms, r.subsequence or 0),
             data=r.data,
             arrival_ms=r.arrival_ms,
-            shard_id=r.shard_id if r.partition_key is not None else None,
+            shard_id=r.shard_id if kinesis else None,
             partition_key=r.partition_key,
-            sequence_number=r.sequence_number if r.partition_key is not None else None,
-            subsequence_number=r.subsequence,
+            sequence_number=r.sequence_number if kinesis else None,
+            subsequence_number=r.subsequence if kinesis else None,
         )
         for r in map(records.record, range(len(records)))
+        for kinesis in (r.partition_key is not None,)
     ]
     result = plan.transformer.transform(lambda_records)
     report.dropped = result.dropped
@@ -131,6 +137,7 @@ def _formatted(
     errors: Errors,
     report: DeliveryReport,
     identity: str,
+    converted: ConversionResult | None,
 ) -> bytes:
     if plan.converter is None:
         report.records_out = len(data)
@@ -139,7 +146,7 @@ def _formatted(
             return b""
         return compress(plan.compression, joined, entry_name=str(object_uuid(identity)))
 
-    result = plan.converter.convert(data)
+    result = converted if converted is not None else plan.converter.convert(data)
     report.records_out = result.rows
     if result.failed:
         # Records map one to one onto `data` unless a transformation ran before the conversion.

@@ -30,6 +30,7 @@ from confluent_kafka import (
 
 from cadabra.aggregation import deaggregate
 from cadabra.errors import DeliveryError
+from cadabra.firehose.framing import unpack
 from cadabra.streams.clients import client_config
 from cadabra.streams.sequence import encode_sequence, shard_id
 
@@ -61,33 +62,86 @@ class SourceRecord:
         return encode_sequence(self.partition, self.offset)
 
 
-@dataclass(slots=True)
 class Chunk:
     """Consecutive records of one partition, column by column (no object per record).
 
-    A KPL aggregate's user records share their Kafka record's offset; `keys` and `subsequences`
-    are set for a Kinesis source only.
+    The data is taken from Kafka's messages at once; their offsets and arrival times only when
+    asked for (the delivery of a Direct PUT stream needs the first and last). A KPL aggregate's
+    user records share their Kafka record's offset, and so do a PutRecordBatch's records; their
+    place in it is `subsequences` (the sub-sequence number, or the index in the batch). `keys`
+    is set for a Kinesis source only.
     """
 
-    partition: int
-    offsets: list[int]
-    arrivals: list[int]
-    data: list[bytes]
-    keys: list[str] | None = None
-    subsequences: list[int] | None = None
+    __slots__ = ("_arrivals", "_messages", "_offsets", "data", "keys", "partition", "subsequences")
+
+    def __init__(
+        self,
+        partition: int,
+        data: list[bytes],
+        *,
+        messages: list[Message] | None = None,
+        offsets: list[int] | None = None,
+        arrivals: list[int] | None = None,
+        keys: list[str] | None = None,
+        subsequences: list[int] | None = None,
+    ) -> None:
+        self.partition = partition
+        self.data = data
+        self._messages = messages
+        self._offsets = offsets
+        self._arrivals = arrivals
+        self.keys = keys
+        self.subsequences = subsequences
 
     def __len__(self) -> int:
         return len(self.data)
 
+    @property
+    def offsets(self) -> list[int]:
+        if self._offsets is None:
+            self._offsets = [m.offset() or 0 for m in self._messages or ()]
+        return self._offsets
+
+    @property
+    def arrivals(self) -> list[int]:
+        if self._arrivals is None:
+            self._arrivals = [m.timestamp()[1] for m in self._messages or ()]
+        return self._arrivals
+
+    @property
+    def first_offset(self) -> int:
+        if self._messages is not None:
+            return self._messages[0].offset() or 0
+        return self.offsets[0]
+
+    @property
+    def last_offset(self) -> int:
+        if self._messages is not None:
+            return self._messages[-1].offset() or 0
+        return self.offsets[-1]
+
+    @property
+    def first_arrival_ms(self) -> int:
+        if self._messages is not None:
+            return self._messages[0].timestamp()[1]
+        return self.arrivals[0]
+
+    @property
+    def unique_offsets(self) -> bool:
+        """Every record its own Kafka record (no batch's or KPL aggregate's records)."""
+        return self.subsequences is None
+
     def sliced(self, start: int, stop: int | None = None) -> Chunk:
         cut = slice(start, stop)
+        if self._messages is not None:
+            return Chunk(self.partition, self.data[cut], messages=self._messages[cut])
         return Chunk(
             self.partition,
-            self.offsets[cut],
-            self.arrivals[cut],
             self.data[cut],
-            None if self.keys is None else self.keys[cut],
-            None if self.subsequences is None else self.subsequences[cut],
+            offsets=self.offsets[cut],
+            arrivals=self.arrivals[cut],
+            keys=None if self.keys is None else self.keys[cut],
+            subsequences=None if self.subsequences is None else self.subsequences[cut],
         )
 
     def record(self, index: int) -> SourceRecord:
@@ -105,19 +159,19 @@ class Chunk:
         first = chunks[0]
         if len(chunks) == 1:
             return first
+        data = [d for chunk in chunks for d in chunk.data]
+        if all(chunk._messages is not None for chunk in chunks):
+            messages = [m for chunk in chunks for m in chunk._messages or ()]
+            return Chunk(first.partition, data, messages=messages)
         kinesis = first.keys is not None
-        joined = Chunk(
-            first.partition, [], [], [], [] if kinesis else None, [] if kinesis else None
+        return Chunk(
+            first.partition,
+            data,
+            offsets=[o for chunk in chunks for o in chunk.offsets],
+            arrivals=[a for chunk in chunks for a in chunk.arrivals],
+            keys=[k for chunk in chunks for k in chunk.keys or ()] if kinesis else None,
+            subsequences=[n for chunk in chunks for n in _subsequences(chunk)],
         )
-        for chunk in chunks:
-            joined.offsets += chunk.offsets
-            joined.arrivals += chunk.arrivals
-            joined.data += chunk.data
-            if joined.keys is not None and chunk.keys is not None:
-                joined.keys += chunk.keys
-            if joined.subsequences is not None and chunk.subsequences is not None:
-                joined.subsequences += chunk.subsequences
-        return joined
 
 
 def group_id(delivery_stream: str, created_ms: int) -> str:
@@ -145,6 +199,8 @@ class KafkaSource:
         self._start_ms = start_ms
         self._kinesis = kinesis
         self._on_revoke = on_revoke
+        # The one partition assigned, if only one is: a poll's records need no grouping.
+        self._single: list[int] = []
         self._consumer = Consumer(
             client_config(
                 bootstrap,
@@ -155,6 +211,11 @@ class KafkaSource:
                     "enable.partition.eof": False,
                     "topic.metadata.refresh.interval.ms": 2_000,
                     "queued.max.messages.kbytes": 32 * 1024,
+                    # librdkafka pauses fetching for fetch.queue.backoff.ms (1 s by default)
+                    # whenever its queue passes queued.min.messages: a worker that converts
+                    # a buffer would then wait a second for the next records.
+                    "queued.min.messages": 1_000_000,
+                    "fetch.queue.backoff.ms": 10,
                     "fetch.max.bytes": 16 * 1024 * 1024,
                     "max.partition.fetch.bytes": 8 * 1024 * 1024,
                     "session.timeout.ms": 10_000,
@@ -183,9 +244,11 @@ class KafkaSource:
             if partition.offset == OFFSET_INVALID:
                 partition.offset = OFFSET_BEGINNING
         consumer.assign(committed)
+        self._single = [p.partition for p in committed] if len(committed) == 1 else []
         logger.info("%s: reading partitions %s", self.topic, [p.partition for p in committed])
 
     def _revoked(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._single = []
         self._on_revoke([p.partition for p in partitions])
         consumer.unassign()
 
@@ -198,20 +261,15 @@ class KafkaSource:
                 error = message.error()
                 if error is not None:
                     self._report(error)
-        by_partition: dict[int, list[Message]] = {}
-        for message in good:
-            by_partition.setdefault(message.partition() or 0, []).append(message)
+        if self._single:
+            by_partition = {self._single[0]: good} if good else {}
+        else:
+            by_partition = {}
+            for message in good:
+                by_partition.setdefault(message.partition() or 0, []).append(message)
         if self._kinesis:
             return [_kinesis_chunk(p, ms) for p, ms in by_partition.items()]
-        return [
-            Chunk(
-                partition,
-                [m.offset() or 0 for m in group],
-                [m.timestamp()[1] for m in group],
-                [m.value() or b"" for m in group],
-            )
-            for partition, group in by_partition.items()
-        ]
+        return [_direct_put_chunk(p, ms) for p, ms in by_partition.items()]
 
     def _report(self, error: KafkaError) -> None:
         if error.fatal() or error.code() in _FATAL:
@@ -234,6 +292,10 @@ class KafkaSource:
         self._consumer.close()
 
 
+def _subsequences(chunk: Chunk) -> list[int]:
+    return chunk.subsequences if chunk.subsequences is not None else [0] * len(chunk)
+
+
 def _kinesis_chunk(partition: int, messages: list[Message]) -> Chunk:
     """Kinesis records, KPL aggregates de-aggregated into their user records."""
     offsets: list[int] = []
@@ -250,4 +312,25 @@ def _kinesis_chunk(partition: int, messages: list[Message]) -> Chunk:
             data.append(user.data)
             keys.append(user.partition_key)
             subsequences.append(user.sub_sequence_number)
-    return Chunk(partition, offsets, arrivals, data, keys, subsequences)
+    return Chunk(
+        partition, data, offsets=offsets, arrivals=arrivals, keys=keys, subsequences=subsequences
+    )
+
+
+def _direct_put_chunk(partition: int, messages: list[Message]) -> Chunk:
+    """Direct PUT records: a PutRecordBatch's Kafka record unpacked into the call's records."""
+    values = [m.value() or b"" for m in messages]
+    batches = [unpack(value) for value in values]
+    if all(len(batch) == 1 for batch in batches):  # PutRecord traffic: one record each
+        return Chunk(partition, values, messages=messages)
+    offsets: list[int] = []
+    arrivals: list[int] = []
+    indexes: list[int] = []
+    data: list[bytes] = []
+    for message, batch in zip(messages, batches, strict=True):
+        count = len(batch)
+        offsets += [message.offset() or 0] * count
+        arrivals += [message.timestamp()[1]] * count
+        indexes += range(count)
+        data += batch
+    return Chunk(partition, data, offsets=offsets, arrivals=arrivals, subsequences=indexes)

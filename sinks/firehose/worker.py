@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from confluent_kafka import KafkaException
 
@@ -33,6 +34,9 @@ from sinks.firehose.store import ObjectStore
 __all__ = ["DeliveryWorker", "StateLookup", "source_topic"]
 
 logger = logging.getLogger(__name__)
+
+# Buffered JSON converted ahead per piece of this size (format conversion on).
+PIECE_BYTES = 8 * 1024 * 1024
 
 StateLookup = Callable[[str], DeliveryStreamState | None]
 """The delivery stream's current state (None once deleted), read fresh."""
@@ -81,6 +85,7 @@ class DeliveryWorker:
         )
         self._next_check = 0.0
         self._stop: threading.Event | None = None
+        self._converting: ThreadPoolExecutor | None = None
         self.deliveries = 0
         # Monotonic time of the first records read (benchmarks measure from here).
         self.first_read_s: float | None = None
@@ -100,6 +105,8 @@ class DeliveryWorker:
                 self.flush_all()
         finally:
             self._source.close()
+            if self._converting is not None:
+                self._converting.shutdown(cancel_futures=True)
 
     def step(self) -> None:
         chunks = self._source.poll(self.settings.poll_records, self.settings.poll_timeout_s)
@@ -124,8 +131,26 @@ class DeliveryWorker:
         rest: Chunk | None = chunk
         while rest is not None:
             rest = buffer.add(rest, now)
+            self._prepare(buffer)
             if rest is not None or buffer.full():
                 self._deliver(buffer)
+
+    def _prepare(self, buffer: PartitionBuffer, *, rest: bool = False) -> None:
+        """Convert buffered records in the background, in pieces, while more are read.
+
+        Arrow's JSON reader and Parquet writer run without the GIL, so conversion overlaps
+        reading Kafka; pieces of `PIECE_BYTES` keep Arrow's reader efficient. Not with a
+        transformation, which must run first. `rest`: the last piece, whatever its size.
+        """
+        converter = self._plan.converter
+        if converter is None or self._plan.transformer is not None:
+            return
+        if buffer.unprepared_size < PIECE_BYTES and not (rest and buffer.unprepared_size):
+            return
+        if self._converting is None:
+            self._converting = ThreadPoolExecutor(1, thread_name_prefix=f"convert-{self.name}")
+        piece = buffer.next_piece()
+        buffer.prepared.append((self._converting.submit(converter.table, piece), len(piece)))
 
     def flush_all(self) -> None:
         for buffer in list(self._buffers.values()):
@@ -135,11 +160,18 @@ class DeliveryWorker:
     # -- delivering ------------------------------------------------------------------------
 
     def _deliver(self, buffer: PartitionBuffer) -> None:
+        converted = None
+        if buffer.prepared:
+            self._prepare(buffer, rest=True)
+            parts = [(future.result(), count) for future, count in buffer.prepared]
+            if self._plan.converter is not None:
+                tables = [part for part, _ in parts]
+                converted = self._plan.converter.joined(tables, [count for _, count in parts])
         records = buffer.take()
-        first, last = records.offsets[0], records.offsets[-1]
+        first, last = records.first_offset, records.last_offset
         partition = records.partition
         logger.info("%s: partition %d offsets %d-%d: delivering", self.name, partition, first, last)
-        report = deliver(self._plan, self.topic, records, self._store, self._stop)
+        report = deliver(self._plan, self.topic, records, self._store, self._stop, converted)
         self._commit(partition, last + 1)
         self.deliveries += 1
         self._count(report)
@@ -172,7 +204,8 @@ class DeliveryWorker:
 
     def _freshness(self) -> None:
         oldest = min(
-            (b.chunks[0].arrivals[0] for b in self._buffers.values() if b.chunks), default=None
+            (b.chunks[0].first_arrival_ms for b in self._buffers.values() if b.chunks),
+            default=None,
         )
         age = 0.0 if oldest is None else max(0.0, time.time() - oldest / 1000)
         self.metrics.freshness.labels(self.name).set(age)

@@ -21,7 +21,7 @@ from cadabra.endpoint.app import EndpointApp, Service
 from cadabra.endpoint.firehose_ops import firehose_operations
 from cadabra.endpoint.testing import serve_in_thread
 from cadabra.firehose import FirehoseService, decode_record_id
-from cadabra.firehose.testing import ROLE_ARN, high_watermark, read_records, s3_destination
+from cadabra.firehose.testing import ROLE_ARN, read_records, s3_destination, stored_records
 from cadabra.firehose.throughput import DirectPutQuotas
 from cadabra.quotas import FakeClock
 from cadabra.stack.net import free_port_block
@@ -93,7 +93,8 @@ def test_put_record_and_batch_through_the_endpoint(
     )
     assert batch["FailedPutCount"] == 0
     ids = [single["RecordId"]] + [r["RecordId"] for r in batch["RequestResponses"]]
-    assert [decode_record_id(i).offset for i in ids] == [0, 1, 2]
+    positions = [decode_record_id(i) for i in ids]
+    assert [(p.offset, p.batch_index) for p in positions] == [(0, 0), (1, 0), (1, 1)]
     assert [r.value for r in read_records(firehose_service, name, 3)] == [
         b"one\n",
         b"two\n",
@@ -167,7 +168,7 @@ def test_validation_errors_reach_the_client(
     with pytest.raises(ClientError) as too_big:
         client.put_record(DeliveryStreamName=name, Record={"Data": b"x" * 1_024_001})
     assert too_big.value.response["Error"]["Code"] == "ValidationException"
-    assert high_watermark(firehose_service, name) == 0
+    assert stored_records(firehose_service, name) == 0
 
 
 def test_throttling_is_service_unavailable_with_http_500(
@@ -181,7 +182,7 @@ def test_throttling_is_service_unavailable_with_http_500(
         client.put_record(DeliveryStreamName=name, Record={"Data": b"y"})
     assert error.value.response["Error"]["Message"] == "Slow down."
     assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
-    assert high_watermark(firehose_service, name) == 1
+    assert stored_records(firehose_service, name) == 1
 
 
 def test_unsupported_members_are_refused_by_name(client: FirehoseClient) -> None:

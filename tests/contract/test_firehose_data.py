@@ -9,8 +9,8 @@ import pytest
 from cadabra.config import FirehoseSettings, KafkaSettings
 from cadabra.errors import InternalFailureException
 from cadabra.firehose import FirehoseService, decode_record_id
-from cadabra.firehose.testing import DeliveryStreamFactory, high_watermark, read_records
-from cadabra.streams.kafka_writer import Delivered, WriteFailed
+from cadabra.firehose.testing import DeliveryStreamFactory, read_records, stored_records
+from cadabra.streams.kafka_writer import WriteFailed
 
 
 def test_put_record_is_durable_when_it_returns(
@@ -22,8 +22,8 @@ def test_put_record_is_durable_when_it_returns(
     assert put["Encrypted"] is False
     position = decode_record_id(put["RecordId"])
     assert position.partition == 0
-    # acks=all: the high watermark already covers the record, without any wait.
-    assert high_watermark(firehose, name) == position.offset + 1
+    # acks=all: the topic already holds the record, without any wait.
+    assert stored_records(firehose, name) == position.offset + 1
     [record] = read_records(firehose, name, 1)
     assert record.value == b"536365,85123A,6,2.55,17850\n"
     assert record.offset == position.offset
@@ -40,11 +40,13 @@ def test_put_record_batch_answers_in_request_order(
     responses = result["RequestResponses"]
     assert len(responses) == 50
     assert all(set(r) == {"RecordId"} for r in responses)
-    offsets = [decode_record_id(r["RecordId"]).offset for r in responses]
-    assert offsets == list(range(offsets[0], offsets[0] + 50))
+    positions = [decode_record_id(r["RecordId"]) for r in responses]
+    # One Kafka record holds the call's records: one offset, their order in it as the index.
+    assert {p.offset for p in positions} == {positions[0].offset}
+    assert [p.batch_index for p in positions] == list(range(50))
     records = read_records(firehose, name, 50)
     assert [r.value for r in records] == lines
-    assert [r.offset for r in records] == offsets
+    assert [r.offset for r in records] == [p.offset for p in positions]
 
 
 def test_record_ids_are_unique_and_name_the_stream_incarnation(
@@ -60,7 +62,8 @@ def test_record_ids_are_unique_and_name_the_stream_incarnation(
     assert len(set(ids)) == 6
     created_ms = int(created["CreateTimestamp"].timestamp() * 1000)
     assert {decode_record_id(i).stream_created_ms for i in ids} == {created_ms}
-    assert [decode_record_id(i).offset for i in ids] == list(range(6))
+    positions = [(decode_record_id(i).offset, decode_record_id(i).batch_index) for i in ids]
+    assert positions == [(0, 0), (1, 0), (2, 0), (3, 0), (3, 1), (3, 2)]
 
 
 def test_empty_records_are_accepted(firehose: FirehoseService, make: DeliveryStreamFactory) -> None:
@@ -93,23 +96,14 @@ def test_calls_spread_over_partitions_and_keep_their_order(stack: Any) -> None:
 def test_records_kafka_did_not_acknowledge_are_internal_failures(
     firehose: FirehoseService, make: DeliveryStreamFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A call's records are one Kafka record: unacknowledged, each is an InternalFailure."""
     name = make()
-    real_write = firehose.kafka_writer.write
-
-    def lose_the_second(
-        topic: str, partitions: Any, keys: Any, values: Any
-    ) -> list[Delivered | WriteFailed]:
-        reports = real_write(topic, partitions, keys, values)
-        return [WriteFailed("broker gone") if i == 1 else r for i, r in enumerate(reports)]
-
-    monkeypatch.setattr(firehose.kafka_writer, "write", lose_the_second)
-    result = firehose.put_record_batch(name, [{"Data": b"a"}, {"Data": b"b"}, {"Data": b"c"}])
-    assert result["FailedPutCount"] == 1
-    assert result["RequestResponses"][1] == {
-        "ErrorCode": "InternalFailure",
-        "ErrorMessage": "Internal Service Failure",
-    }
-    assert "RecordId" in result["RequestResponses"][2]
     monkeypatch.setattr(firehose.kafka_writer, "write", lambda *_: [WriteFailed("broker gone")])
+    result = firehose.put_record_batch(name, [{"Data": b"a"}, {"Data": b"b"}, {"Data": b"c"}])
+    assert result["FailedPutCount"] == 3
+    assert (
+        result["RequestResponses"]
+        == [{"ErrorCode": "InternalFailure", "ErrorMessage": "Internal Service Failure"}] * 3
+    )
     with pytest.raises(InternalFailureException, match="Internal Service Failure"):
         firehose.put_record(name, {"Data": b"d"})

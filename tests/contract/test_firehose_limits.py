@@ -18,9 +18,9 @@ from cadabra.errors import (
 from cadabra.firehose import FirehoseService
 from cadabra.firehose.testing import (
     DeliveryStreamFactory,
-    high_watermark,
     read_records,
     s3_destination,
+    stored_records,
 )
 from cadabra.firehose.throughput import DirectPutQuotas
 from cadabra.quotas import FakeClock
@@ -36,7 +36,7 @@ def stream(firehose: FirehoseService, make: DeliveryStreamFactory) -> Iterator[s
     name = make()
     firehose.put_record(name, {"Data": b"first"})
     yield name
-    assert high_watermark(firehose, name) == 1, "a rejected call wrote records"
+    assert stored_records(firehose, name) == 1, "a rejected call wrote records"
 
 
 def _scaled(firehose: FirehoseService, clock: FakeClock, **limits: int) -> None:
@@ -56,7 +56,7 @@ def test_500_records_pass_and_501_fail(
         "1 validation error detected: Value '[501 items]' at 'records' failed to satisfy "
         "constraint: Member must have length less than or equal to 500"
     )
-    assert high_watermark(firehose, name) == 500
+    assert stored_records(firehose, name) == 500
 
 
 def test_an_empty_batch_is_invalid(firehose: FirehoseService, stream: str) -> None:
@@ -100,7 +100,7 @@ def test_4_mib_per_call_pass_and_one_byte_more_fails(
     exactly = [{"Data": b"x" * MAX_RECORD}] * 4 + [{"Data": b"y" * rest}]
     name = make()
     assert firehose.put_record_batch(name, exactly)["FailedPutCount"] == 0
-    assert high_watermark(firehose, name) == 5
+    assert stored_records(firehose, name) == 5
     over = [{"Data": b"x" * MAX_RECORD}] * 4 + [{"Data": b"y" * (rest + 1)}]
     with pytest.raises(InvalidArgumentException) as error:
         firehose.put_record_batch(stream, over)
@@ -134,7 +134,7 @@ def test_five_mib_per_second_then_slow_down(
     assert batch["FailedPutCount"] == 1
     quota_clock.advance(0.001)  # 5,242.88 bytes come back per millisecond
     firehose.put_record(name, {"Data": b"!" * 5242})
-    assert high_watermark(firehose, name) == 9
+    assert stored_records(firehose, name) == 9
 
 
 def test_records_per_second_throttle_single_records_of_a_batch(
@@ -153,7 +153,7 @@ def test_records_per_second_throttle_single_records_of_a_batch(
         firehose.put_record(name, {"Data": b"x"})
     quota_clock.advance(0.1)
     assert "RecordId" in firehose.put_record(name, {"Data": b"x"})
-    assert high_watermark(firehose, name) == 11
+    assert stored_records(firehose, name) == 11
 
 
 def test_requests_per_second_throttle_whole_calls(
@@ -168,7 +168,7 @@ def test_requests_per_second_throttle_whole_calls(
         firehose.put_record_batch(name, [{"Data": b"5"}])
     with pytest.raises(ServiceUnavailableException, match="Slow down"):
         firehose.put_record(name, {"Data": b"5"})
-    assert high_watermark(firehose, name) == 4
+    assert stored_records(firehose, name) == 4
     quota_clock.advance(0.334)  # a third of a second, rounded up to whole nanoseconds
     assert firehose.put_record_batch(name, [{"Data": b"5"}])["FailedPutCount"] == 0
 

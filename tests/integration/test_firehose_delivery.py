@@ -56,8 +56,9 @@ def test_size_hint_cuts_objects_and_keeps_the_rest_buffered(
     _put(firehose_api, name, blobs)
     with run_worker(name) as worker:
         wait_for(lambda: worker.metrics.incoming_records.labels(name)._value.get() == 2600)
-        # As many whole records as fit in 1 MiB, twice; the rest waits for its interval.
-        wait_for(lambda: _sizes(s3, stack.bucket, name) == [1048000, 1048000])
+        # As many whole PutRecordBatch calls (500 KB each) as fit in 1 MiB, twice; the rest
+        # waits for its interval.
+        wait_for(lambda: _sizes(s3, stack.bucket, name) == [1_000_000, 1_000_000])
     # A graceful stop delivers the rest (interval not reached): nothing is left behind.
     objects = objects_under(s3, stack.bucket, name)
     assert len(objects) == 3

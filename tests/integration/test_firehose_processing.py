@@ -14,13 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from cadabra.athena import AthenaSettings, Engine
 from cadabra.athena.catalog import Catalog
 from cadabra.athena.sql_dirs import sql_dir
 from cadabra.firehose import FirehoseService
 from cadabra.stack.testing import StackEndpoints
+from sinks.firehose import worker as worker_module
+from sinks.firehose.service import DeliveryContext
 from sinks.firehose.testing import objects_under, wait_for
+from sinks.firehose.worker import PIECE_BYTES
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -104,7 +108,11 @@ def _order(n: int, quantity: str = "6") -> bytes:
     return json.dumps(row).encode() + b"\n"
 
 
+@pytest.mark.parametrize("piece_bytes", [PIECE_BYTES, 2048], ids=["whole", "pieces"])
 def test_json_to_parquet_with_the_catalog_schema_and_conversion_failures(
+    piece_bytes: int,
+    monkeypatch: pytest.MonkeyPatch,
+    delivery: DeliveryContext,
     firehose_api: FirehoseService,
     make_delivery: Any,
     run_worker: Any,
@@ -133,7 +141,13 @@ def test_json_to_parquet_with_the_catalog_schema_and_conversion_failures(
             "ErrorOutputPrefix": f"errors/{name}/!{{firehose:error-output-type}}/",
         },
     )
-    records = [_order(n) for n in range(40)] + [_order(99, quantity="six")]
+    # Small pieces: the buffer is converted ahead in pieces while it fills, and the failure's
+    # index must still name its record.
+    monkeypatch.setattr(worker_module, "PIECE_BYTES", piece_bytes)
+    if piece_bytes < PIECE_BYTES:
+        delivery.settings.poll_records = 10  # many chunks, so several pieces
+    records = [_order(n) for n in range(20)] + [_order(99, quantity="six")]
+    records += [_order(n) for n in range(20, 40)]
     with run_worker(name):
         _put(firehose_api, name, records)
         wait_for(lambda: _has_data_and_errors(s3, stack.bucket, name), what="data and errors")

@@ -13,7 +13,13 @@ HINTS = BufferingHints(size_bytes=100, interval_s=5.0)
 
 def _chunk(sizes: list[int], offsets: list[int] | None = None) -> Chunk:
     offsets = offsets if offsets is not None else list(range(len(sizes)))
-    return Chunk(0, offsets, [1_000 + o for o in offsets], [b"x" * n for n in sizes])
+    return Chunk(
+        0,
+        [b"x" * n for n in sizes],
+        offsets=offsets,
+        arrivals=[1_000 + o for o in offsets],
+        subsequences=[0] * len(sizes),
+    )
 
 
 def test_a_chunk_is_cut_where_the_size_hint_is_reached() -> None:
@@ -33,11 +39,19 @@ def test_a_record_larger_than_the_hint_goes_alone() -> None:
     assert rest is not None and rest.offsets == [1]
 
 
-def test_user_records_of_one_kafka_record_stay_together() -> None:
+def test_records_of_one_kafka_record_stay_together() -> None:
     buffer = PartitionBuffer(0, HINTS)
     rest = buffer.add(_chunk([60, 30, 30, 30], offsets=[0, 1, 1, 1]), now_s=0.0)
-    assert rest is None  # the aggregate at offset 1 goes whole, past the hint
-    assert buffer.take().offsets == [0, 1, 1, 1]
+    assert buffer.take().offsets == [0]  # the batch at offset 1 does not fit whole: cut before
+    assert rest is not None and rest.offsets == [1, 1, 1]
+    assert buffer.add(rest, now_s=0.0) is None and buffer.take().offsets == [1, 1, 1]
+
+
+def test_a_kafka_record_larger_than_the_hint_goes_whole_and_alone() -> None:
+    buffer = PartitionBuffer(0, HINTS)
+    rest = buffer.add(_chunk([60, 60, 60, 5], offsets=[5, 5, 5, 6]), now_s=0.0)
+    assert buffer.take().offsets == [5, 5, 5]
+    assert rest is not None and rest.offsets == [6]
 
 
 def test_the_interval_counts_from_the_first_record() -> None:

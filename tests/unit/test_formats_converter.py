@@ -341,3 +341,18 @@ def test_bad_deserializer_options_name_the_field() -> None:
         Converter(COURSE, _conversion(CaseInsensitive="yes"))
     with pytest.raises(FormatConversionError, match="quantity"):
         Converter([("quantity", "binary")], _conversion())
+
+
+def test_batches_converted_ahead_join_into_one_file_with_failures_renumbered() -> None:
+    converter = Converter([("a", "int")], _conversion())
+    first, second = [b'{"a": 1}', b'{"a": "x"}'], [b'{"a": 2}', b"{", b'{"a": 3}']
+    parts = [converter.table(first), converter.table(second)]
+    result = converter.joined(parts, [len(first), len(second)])
+    assert [code for _, code, _ in result.failed] == [
+        "DataFormatConversion.MalformedData",
+        "DataFormatConversion.ParseError",
+    ]
+    assert [index for index, _, _ in result.failed] == [1, 3]
+    assert result.rows == 3
+    assert result.data is not None
+    assert pq.read_table(io.BytesIO(result.data)).column("a").to_pylist() == [1, 2, 3]

@@ -85,6 +85,24 @@ class Converter:
             return ConversionResult(None, 0, failed)
         return ConversionResult(self.writer.write(table), table.num_rows, failed)
 
+    def joined(
+        self, parts: Sequence[tuple[pa.Table, list[tuple[int, str, str]]]], lengths: Sequence[int]
+    ) -> ConversionResult:
+        """One file from batches converted ahead with `table` (e.g. while more were read).
+
+        `lengths` are the batches' record counts, so failures get indexes into all records.
+        """
+        failed: list[tuple[int, str, str]] = []
+        start = 0
+        for (_, part_failed), length in zip(parts, lengths, strict=True):
+            failed += [(start + index, code, message) for index, code, message in part_failed]
+            start += length
+        tables = [table for table, _ in parts if table.num_rows]
+        if not tables:
+            return ConversionResult(None, 0, failed)
+        table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        return ConversionResult(self.writer.write(table), table.num_rows, failed)
+
     def table(self, records: Sequence[bytes]) -> tuple[pa.Table, list[tuple[int, str, str]]]:
         """The rows as an Arrow table (no file), and the failures: for tests and readers."""
         failed: list[tuple[int, str, str]] = []
