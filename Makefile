@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/endpoint.py
 	$(BIN)/python bench/producers.py
 	$(BIN)/python bench/consumers.py
+	$(BIN)/python bench/firehose.py
 
 stack-down: $(STAMP)
 	$(BIN)/cadabra stack down
