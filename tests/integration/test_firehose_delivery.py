@@ -23,7 +23,7 @@ import pytest
 from cadabra.aggregation import UserRecord, aggregate
 from cadabra.errors import DeliveryError
 from cadabra.firehose import FirehoseService
-from cadabra.firehose.testing import ROLE_ARN
+from cadabra.firehose.testing import ROLE_ARN, s3_destination
 from cadabra.stack.testing import StackEndpoints
 from cadabra.streams import StreamsService
 from sinks.firehose.compression import decompress
@@ -265,7 +265,6 @@ def test_service_picks_up_new_streams_and_ends_deleted_ones(
 def test_missing_bucket_is_an_error_naming_s3_code_and_nothing_is_committed(
     firehose_api: FirehoseService, make_delivery: Any, delivery: DeliveryContext, stack: Any
 ) -> None:
-    from cadabra.firehose.testing import s3_destination
 
     name = make_delivery(BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 0})
     bucket = f"missing-{__import__('uuid').uuid4().hex[:8]}"
@@ -286,3 +285,25 @@ def test_missing_bucket_is_an_error_naming_s3_code_and_nothing_is_committed(
 
 
 Checker = Callable[[], Any]
+
+
+def test_the_stacks_delivery_service_delivers_a_stream_created_later(
+    firehose_api: FirehoseService, s3: S3Client, stack: StackEndpoints
+) -> None:
+    """`cadabra stack up` started the delivery service; a new stream is delivered within seconds."""
+    name = f"fh-{__import__('uuid').uuid4().hex[:10]}"
+    firehose_api.create_delivery_stream(
+        name,
+        extended_s3_destination_configuration=s3_destination(
+            stack.bucket, Prefix=f"{name}/", BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 0}
+        ),
+    )
+    try:
+        _put(firehose_api, name, _lines(3))
+        wait_for(
+            lambda: _delivered_lines(s3, stack.bucket, name) == {f"r-{i:07d}" for i in range(3)},
+            timeout_s=60,
+            what="the stack's delivery service to deliver the new stream",
+        )
+    finally:
+        firehose_api.delete_delivery_stream(name)

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from confluent_kafka import Consumer, Producer
@@ -43,15 +43,17 @@ def _native(stack: StackEndpoints) -> NativeStack:
     return stack.native
 
 
-def _create_topic(admin: AdminClient, name: str) -> None:
+def _create_topic(admin: AdminClient, name: str) -> Any:
+    """Create `name` with one partition; its metadata once a broker shows it with a leader."""
     futures = admin.create_topics([NewTopic(name, num_partitions=1)], operation_timeout=20)
     futures[name].result(timeout=30)
-    # Creation returns before every broker's metadata shows the new partition and its leader.
+    # Creation returns before every broker's metadata shows the new partition and its leader
+    # (and each call may ask another broker): use the answer that shows it.
     deadline = Deadline(30.0)
     while not deadline.expired():
         partitions = admin.list_topics(name, timeout=10).topics[name].partitions
         if 0 in partitions and partitions[0].leader >= 0:
-            return
+            return partitions[0]
         time.sleep(0.05)
     raise AssertionError(f"topic {name} has no leader after 30 s")
 
@@ -132,8 +134,7 @@ def test_three_brokers_replicate_three_ways(cluster: NativeStack) -> None:
     admin = AdminClient({"bootstrap.servers": bootstrap})
     assert len(admin.list_topics(timeout=10).brokers) == 3
     topic = f"t-{uuid.uuid4().hex[:12]}"
-    _create_topic(admin, topic)
-    partition = admin.list_topics(topic, timeout=10).topics[topic].partitions[0]
+    partition = _create_topic(admin, topic)
     assert sorted(partition.replicas) == [1, 2, 3]
     resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
     configs = admin.describe_configs([resource])[resource].result(timeout=10)

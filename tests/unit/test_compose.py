@@ -24,7 +24,7 @@ import yaml
 from cadabra.config import AwsSettings, S3Settings, settings_env_names
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("kafka", "minio", "minio-init", "cadabra", "endpoint")
+SERVICES = ("kafka", "minio", "minio-init", "cadabra", "endpoint", "delivery")
 MINIO_API_PORT = 9000  # `minio server` listens here unless --address says otherwise
 
 # ${VAR}, ${VAR:-default}, ${VAR-default}; `$$` is compose's escape for a literal `$`.
@@ -127,7 +127,7 @@ def _dockerfile_value(keyword: str) -> str:
 # -- services --------------------------------------------------------------------------------------
 
 
-def test_the_four_services_exist() -> None:
+def test_the_services_exist() -> None:
     assert set(SERVICES) <= set(_compose()["services"])
 
 
