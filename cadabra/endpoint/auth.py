@@ -52,7 +52,7 @@ __all__ = [
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 TERMINATOR = "aws4_request"
-SERVICE_NAMES = ("kinesis", "firehose")
+SERVICE_NAMES = ("kinesis", "firehose", "dynamodb")
 
 Headers = Mapping[str, str] | Iterable[tuple[str | bytes, str | bytes]]
 """A mapping (case-insensitive or not) or (name, value) pairs, str or bytes (ASGI's)."""

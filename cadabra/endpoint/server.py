@@ -14,6 +14,9 @@ from contextlib import contextmanager
 import uvicorn
 
 from cadabra.config import AuthSettings, EndpointSettings, KafkaSettings
+from cadabra.dynamodb import DynamoDBService
+from cadabra.dynamodb.endpoint import TARGET_PREFIX as DYNAMODB_PREFIX
+from cadabra.dynamodb.endpoint import dynamodb_service
 from cadabra.endpoint.app import EndpointApp, Service
 from cadabra.endpoint.auth import Authenticator
 from cadabra.endpoint.firehose_ops import firehose_operations
@@ -38,9 +41,11 @@ def build_app(
     kafka = kafka or KafkaSettings()
     streams = StreamsService(kafka)
     firehose = FirehoseService(kafka, streams=streams)
+    dynamodb = DynamoDBService.from_settings()
     services = {
         KINESIS_PREFIX: kinesis_service(streams),
         FIREHOSE_PREFIX: Service("firehose", firehose_operations(firehose)),
+        DYNAMODB_PREFIX: dynamodb_service(dynamodb),
     }
     app = EndpointApp(
         services, threads=settings.threads, authenticator=Authenticator(AuthSettings())
@@ -49,6 +54,7 @@ def build_app(
         yield app
     finally:
         app.close()
+        dynamodb.close()
         firehose.close()
         streams.close()
 

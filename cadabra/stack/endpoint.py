@@ -6,6 +6,7 @@ It starts after Kafka, owns the stack's quota buckets, and answers on `endpoint_
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import partial
 
@@ -49,6 +50,10 @@ class EndpointComponent:
                 "CADABRA_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
                 "CADABRA_ENDPOINT_HOST": "127.0.0.1",
                 "CADABRA_ENDPOINT_PORT": str(self.layout.endpoint_port),
+                # The DynamoDB stand-in's SQLite file lives with the stack's other data.
+                "CADABRA_DYNAMODB_PATH": os.environ.get(
+                    "CADABRA_DYNAMODB_PATH", str(self.layout.data_dir / "dynamodb.sqlite3")
+                ),
             },
         )
 
