@@ -112,7 +112,10 @@ class DeliveryService:
             start_http_server(port, "127.0.0.1", registry=self.context.metrics.registry)
         try:
             while not stop.is_set():
-                self.sync()
+                try:
+                    self.sync()
+                except Exception:  # a broker restarting: the registry answers again later
+                    logger.warning("could not read the delivery streams; retrying", exc_info=True)
                 stop.wait(self.context.settings.discover_interval_s)
         finally:
             self.close()
