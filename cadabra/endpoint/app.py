@@ -5,14 +5,19 @@ is decoded against the botocore model of that operation, the handler runs in a w
 (service calls block on Kafka acknowledgements), and the response or error is encoded in the
 request's content type. Errors carry AWS's `__type` and `message`; malformed input is always a
 4xx, never a 5xx. This is a plain ASGI application served by uvicorn.
+
+Services on AWS's query protocol (SNS) share the port: a form-encoded POST (or a GET, as SNS's
+UnsubscribeURL is) with an `Action` parameter goes to the query service its `Version` names,
+which answers in XML.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import urllib.parse
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,7 +43,7 @@ from cadabra.endpoint.wire import (
 )
 from cadabra.errors import CadabraError, InternalFailureException
 
-__all__ = ["EndpointApp", "Service", "UnknownOperationException"]
+__all__ = ["EndpointApp", "QueryService", "Service", "UnknownOperationException"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +51,8 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 MAX_BODY_BYTES = 64 * 1024 * 1024
+FORM = "application/x-www-form-urlencoded"
+XML = "text/xml"
 
 
 class UnknownOperationException(CadabraError):
@@ -64,6 +71,20 @@ class Service:
     streaming: frozenset[str] = frozenset()
     # Operations with a hot path tried first (hot_path.py): no model walk, no worker thread.
     fast: Mapping[str, FastHandler] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QueryService:
+    """One AWS service on the query protocol: form parameters in, (HTTP status, XML) out.
+
+    `handle` answers every request itself, errors included; `fail` renders an error raised
+    before it is called (authentication) in the service's XML.
+    """
+
+    version: str  # the API version clients send as `Version`, e.g. "2010-03-31" for SNS
+    actions: frozenset[str]
+    handle: Callable[[Mapping[str, str]], tuple[int, bytes]]
+    fail: Callable[[CadabraError], tuple[int, bytes]]
 
 
 @dataclass(frozen=True)
@@ -88,8 +109,10 @@ class EndpointApp:
         services: Mapping[str, Service],
         threads: int = 32,
         authenticator: Authenticator | None = None,
+        query_services: Sequence[QueryService] = (),
     ) -> None:
         self._services = dict(services)  # keyed by target prefix, e.g. "Kinesis_20131202"
+        self._query_services = tuple(query_services)
         self._authenticator = authenticator or Authenticator(AuthSettings(auth="open"))
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="endpoint")
         # Each open subscription waits for records in a thread of its own.
@@ -104,12 +127,16 @@ class EndpointApp:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         body = await _read_body(receive)
         reply: Reply | EventStreamReply
+        query = self._query_request(scope, headers, body)
         try:
             self._authenticate(scope, headers, body)
         except CadabraError as exc:
-            reply = _error(exc, _content_type(headers))
+            reply = _query_error(query[0], exc) if query else _error(exc, _content_type(headers))
         else:
-            reply = await self._handle(scope["method"], headers, body)
+            if query is not None:
+                reply = await self._handle_query(*query)
+            else:
+                reply = await self._handle(scope["method"], headers, body)
         if isinstance(reply, EventStreamReply):
             await self._stream(reply, send)
             return
@@ -125,6 +152,33 @@ class EndpointApp:
             }
         )
         await send({"type": "http.response.body", "body": reply.body})
+
+    def _query_request(
+        self, scope: Scope, headers: dict[str, str], body: bytes | None
+    ) -> tuple[QueryService, dict[str, str]] | None:
+        """The query service and parameters of a query-protocol request; None for the others."""
+        if not self._query_services or body is None:
+            return None
+        if scope["method"] == "POST" and headers.get("content-type", "").startswith(FORM):
+            text = body.decode("utf-8", errors="replace")
+        elif scope["method"] == "GET":
+            text = scope.get("query_string", b"").decode("latin-1")
+        else:
+            return None
+        params = dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
+        if "Action" not in params:
+            return None
+        version = params.get("Version")
+        service = next((q for q in self._query_services if q.version == version), None) or next(
+            (q for q in self._query_services if params["Action"] in q.actions),
+            self._query_services[0],
+        )
+        return service, params
+
+    async def _handle_query(self, service: QueryService, params: dict[str, str]) -> Reply:
+        loop = asyncio.get_running_loop()
+        status, body = await loop.run_in_executor(self._pool, service.handle, params)
+        return Reply(status, body, XML)
 
     def _authenticate(self, scope: Scope, headers: dict[str, str], body: bytes | None) -> None:
         path = scope.get("raw_path") or scope["path"].encode()
@@ -227,6 +281,11 @@ def _event_type(model: OperationModel) -> str:
 
 def _content_type(headers: Mapping[str, str]) -> str:
     return CBOR if headers.get("content-type", "").startswith(CBOR) else JSON
+
+
+def _query_error(service: QueryService, exc: CadabraError) -> Reply:
+    status, body = service.fail(exc)
+    return Reply(status, body, XML)
 
 
 def _error(exc: CadabraError, content_type: str) -> Reply:

@@ -18,11 +18,13 @@ from cadabra.dynamodb import DynamoDBService
 from cadabra.dynamodb.endpoint import TARGET_PREFIX as DYNAMODB_PREFIX
 from cadabra.dynamodb.endpoint import dynamodb_service
 from cadabra.endpoint.app import EndpointApp, Service
-from cadabra.endpoint.auth import Authenticator
+from cadabra.endpoint.auth import SERVICE_NAMES, Authenticator
 from cadabra.endpoint.firehose_ops import firehose_operations
 from cadabra.endpoint.hot_path import kinesis_hot_path
 from cadabra.endpoint.kinesis_ops import kinesis_operations
 from cadabra.firehose import FirehoseService
+from cadabra.sns import SnsService
+from cadabra.sns.query import sns_query_service
 from cadabra.streams import StreamsService
 
 __all__ = ["build_app", "serve"]
@@ -42,18 +44,23 @@ def build_app(
     streams = StreamsService(kafka)
     firehose = FirehoseService(kafka, streams=streams)
     dynamodb = DynamoDBService.from_settings()
+    sns = SnsService(kafka)
     services = {
         KINESIS_PREFIX: kinesis_service(streams),
         FIREHOSE_PREFIX: Service("firehose", firehose_operations(firehose)),
         DYNAMODB_PREFIX: dynamodb_service(dynamodb),
     }
     app = EndpointApp(
-        services, threads=settings.threads, authenticator=Authenticator(AuthSettings())
+        services,
+        threads=settings.threads,
+        authenticator=Authenticator(AuthSettings(), service_names=(*SERVICE_NAMES, "sns")),
+        query_services=[sns_query_service(sns)],
     )
     try:
         yield app
     finally:
         app.close()
+        sns.close()
         dynamodb.close()
         firehose.close()
         streams.close()

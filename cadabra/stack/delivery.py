@@ -1,4 +1,5 @@
-"""Firehose's delivery service as a native-stack process (`python -m sinks.firehose`).
+"""The AWS services' back ends as a native-stack process (`python -m sinks`): Firehose delivery
+to S3 and SNS notifications.
 
 It starts after Kafka, the S3 server and the endpoint, delivers every delivery stream of the
 stack to S3, and answers its Prometheus metrics on `delivery_port` (the readiness probe). The
@@ -20,7 +21,7 @@ from cadabra.stack.state import StackLayout
 __all__ = ["DeliveryComponent"]
 
 NAME = "delivery"
-MODULE = "sinks.firehose"
+MODULE = "sinks"
 
 
 class DeliveryComponent:

@@ -1,0 +1,1 @@
+"""SNS delivery: published messages to http/https webhooks, email, email-json and SMS (a log)."""
