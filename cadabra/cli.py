@@ -161,12 +161,65 @@ def logs(
 
 @app.command()
 def demo(
+    lines: Annotated[int, typer.Option(help="Log lines the generator writes")] = 2_000,
+    keep: Annotated[bool, typer.Option(help="Leave the stack and the roles running")] = False,
+    report: Annotated[Path, typer.Option(help="Where the HTML report goes")] = Path(
+        "cadabra-demo.html"
+    ),
+    timeout: Annotated[float, typer.Option(help="Longest wait for the pipelines, s")] = 180.0,
+    web_port: Annotated[int, typer.Option(help="Port of the order-history web app")] = 8080,
+    home: Home = None,
+) -> None:
+    """The course's Cadabra pipelines end to end: agent, streams, alarm, orders, S3, Athena."""
+    from cadabra.demo.run import run_demo
+
+    kafka = KafkaSettings()
+    started = "bootstrap" not in kafka.model_fields_set  # no stack named: start the native one
+    if started:
+        up(
+            home=home,
+            brokers=None,
+            kafka_port=None,
+            controller_port=None,
+            s3_port=None,
+            timeout=None,
+        )
+    env = _stack(home=home).env() if started else _client_env()
+    try:
+        ok = run_demo(
+            env,
+            lines=lines,
+            report=report,
+            timeout_s=timeout,
+            web_port=web_port,
+            keep=keep,
+            console=err,
+        )
+    finally:
+        if started and not keep:
+            _stack(home=home).down()
+            err.print("Stopped the stack (`--keep` leaves it running).")
+    if not ok:
+        raise typer.Exit(1)
+
+
+def _client_env() -> dict[str, str]:
+    """The stack this shell names (CADABRA_* variables), as `stack env` would print it."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k.startswith(("CADABRA_", "AWS_"))}
+    env.setdefault("CADABRA_ENDPOINT_URL", f"http://127.0.0.1:{EndpointSettings().port}")
+    return env
+
+
+@app.command()
+def overload(
     seconds: Annotated[int, typer.Option(help="How long orders are offered")] = 10,
     factor: Annotated[float, typer.Option(help="Offered load, x the shard's limit")] = 3.0,
     home: Home = None,
 ) -> None:
-    """Start the stack, then offer CadabraOrders 3x its shard's limit and show what happens."""
-    from cadabra.demo import run_overload_demo
+    """Offer CadabraOrders 3x its shard's limit and show throttling and retries (no loss)."""
+    from cadabra.overload_demo import run_overload_demo
     from cadabra.streams import StreamsService
     from producers.orders import OrderGenerator
 
@@ -219,12 +272,15 @@ def _register_query() -> None:
 
 def _register_roles() -> None:
     """The producers', processors' and sinks' commands: cadabra imports them only here."""
+    from processors.analytics.cli import register as register_analytics
     from processors.kcl.cli import register as register_kcl
     from processors.lambda_runner.cli import register as register_lambda
+    from processors.webapp.cli import register as register_web
     from producers.agent.cli import register as register_agent
     from producers.kpl.cli import register as register_kpl
     from producers.loggen.cli import register as register_loggen
     from sinks.firehose.cli import register as register_firehose
+    from sinks.notify.cli import register as register_notify
 
     registers = (
         register_loggen,
@@ -233,6 +289,9 @@ def _register_roles() -> None:
         register_kcl,
         register_lambda,
         register_firehose,
+        register_web,
+        register_analytics,
+        register_notify,
     )
     for register in registers:
         register(app)

@@ -173,6 +173,10 @@ class StreamsService:
     def active_state(self, name: str) -> StreamState:
         state = self.state(name)
         if state.status not in ("ACTIVE", "UPDATING"):
+            # Seen CREATING (or DELETING) here while another process changed it: read again.
+            self.shard_map.refresh()
+            state = self.state(name)
+        if state.status not in ("ACTIVE", "UPDATING"):
             raise self.not_found(name)
         return state
 

@@ -20,11 +20,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from settings_catalog import settings_env_names
 
-from cadabra.config import AwsSettings, S3Settings, settings_env_names
+from cadabra.config import AwsSettings, S3Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("kafka", "minio", "minio-init", "cadabra", "endpoint", "delivery")
+SERVICES = ("kafka", "minio", "minio-init", "cadabra", "endpoint", "delivery", "notify", "postgres")
 MINIO_API_PORT = 9000  # `minio server` listens here unless --address says otherwise
 
 # ${VAR}, ${VAR:-default}, ${VAR-default}; `$$` is compose's escape for a literal `$`.
