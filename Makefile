@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/producers.py
 	$(BIN)/python bench/consumers.py
 	$(BIN)/python bench/firehose.py
+	$(BIN)/python bench/alarm.py
 
 stack-down: $(STAMP)
 	$(BIN)/cadabra stack down

@@ -254,7 +254,12 @@ class KafkaSource:
 
     def poll(self, max_records: int, timeout_s: float) -> list[Chunk]:
         """What Kafka has, as one chunk per partition, in offset order."""
-        messages = self._consumer.consume(max_records, timeout_s)
+        # poll() returns as soon as a record is there; consume() would wait out its timeout for a
+        # full batch. The rest of what is fetched already is taken without waiting.
+        first = self._consumer.poll(timeout_s)
+        messages = [] if first is None else [first]
+        if first is not None and max_records > 1:
+            messages += self._consumer.consume(max_records - 1, 0)
         good = [m for m in messages if m.error() is None]
         if len(good) < len(messages):
             for message in messages:

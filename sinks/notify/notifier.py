@@ -106,7 +106,12 @@ class Notifier:
         if not self.tracker.wait_below(settings.max_in_flight, settings.poll_timeout_s):
             self.commit()
             return
-        messages = self.consumer.consume(settings.poll_records, settings.poll_timeout_s)
+        # poll() answers as soon as one message is there (consume() would wait out its timeout
+        # for a full batch); what else is already fetched is taken without waiting.
+        first = self.consumer.poll(settings.poll_timeout_s)
+        messages = [] if first is None else [first]
+        if first is not None and settings.poll_records > 1:
+            messages += self.consumer.consume(settings.poll_records - 1, 0)
         if messages and time.monotonic() - self._refreshed > settings.discover_interval_s:
             self.registry.refresh()  # attribute changes (DisplayName, DeliveryPolicy) too
             self._refreshed = time.monotonic()
