@@ -49,6 +49,7 @@ from cadabra.athena.layout import TEMPLATE
 from cadabra.athena.named import load_named_queries
 from cadabra.athena.sql_dirs import sql_dir
 from cadabra.config import FirehoseSettings
+from cadabra.demo.pipeline import ORDER_FIELDS
 from cadabra.firehose import FirehoseService
 from cadabra.firehose.testing import s3_destination
 from cadabra.stack.testing import StackEndpoints, provide_stack
@@ -57,16 +58,6 @@ from sinks.firehose.service import MANUAL_TAG, DeliveryContext
 from sinks.firehose.settings import DeliverySettings
 
 console = Console(stderr=True)
-FIELDS = (
-    "InvoiceNo",
-    "StockCode",
-    "Description",
-    "Quantity",
-    "InvoiceDate",
-    "UnitPrice",
-    "Customer",
-    "Country",
-)
 OBJECT_BYTES = 64 * 1024 * 1024
 CONVERSION = {
     "SchemaConfiguration": {
@@ -93,7 +84,7 @@ def order_records(count: int) -> list[bytes]:
     for _ in range(count):
         row = next(rows)
         row[-1] += "\r"
-        records.append(json.dumps(dict(zip(FIELDS, row, strict=True))).encode() + b"\n")
+        records.append(json.dumps(dict(zip(ORDER_FIELDS, row, strict=True))).encode() + b"\n")
     return records
 
 

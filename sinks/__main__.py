@@ -8,26 +8,17 @@ not start themselves. SIGTERM stops both after what they hold is delivered.
 from __future__ import annotations
 
 import logging
-import signal
 import threading
-from types import FrameType
 
 from sinks.firehose.service import DeliveryContext, DeliveryService
 from sinks.firehose.settings import DeliverySettings
 from sinks.notify.notifier import Notifier
 from sinks.notify.settings import NotifySettings
+from sinks.signals import stop_on_signals
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 logging.getLogger("cadabra.kafka").setLevel(logging.ERROR)
-stop = threading.Event()
-
-
-def _stop(_signum: int, _frame: FrameType | None) -> None:
-    stop.set()
-
-
-signal.signal(signal.SIGTERM, _stop)
-signal.signal(signal.SIGINT, _stop)
+stop = stop_on_signals()
 notifier = Notifier(NotifySettings())
 notifications = threading.Thread(target=notifier.run, args=(stop,), name="sns-notifier")
 notifications.start()

@@ -7,9 +7,6 @@ have buffered; SIGKILL loses nothing either (offsets are committed only after ob
 from __future__ import annotations
 
 import logging
-import signal
-import threading
-from types import FrameType
 from typing import Annotated
 
 import typer
@@ -18,6 +15,7 @@ from rich.console import Console
 from cadabra.errors import CadabraError
 from sinks.firehose.service import DeliveryContext, DeliveryService
 from sinks.firehose.settings import DeliverySettings
+from sinks.signals import stop_on_signals
 
 __all__ = ["register", "run", "serve"]
 
@@ -32,24 +30,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="firehose")
 
 
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-
-    def handle(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, handle)
-        signal.signal(signal.SIGINT, handle)
-    return stop
-
-
 def run(
     name: Annotated[str, typer.Argument(help="Delivery stream name")],
 ) -> None:
     """Deliver one delivery stream to S3 in the foreground, until Ctrl-C or its deletion."""
     logging.getLogger("sinks").setLevel(logging.INFO)
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     context = DeliveryContext(role="run")
     try:
         state = context.lookup(name)
@@ -76,7 +62,7 @@ def serve(
 ) -> None:
     """Deliver every delivery stream, picking up new ones within seconds."""
     logging.getLogger("sinks").setLevel(logging.INFO)
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     settings = DeliverySettings()
     service = DeliveryService(DeliveryContext(settings=settings))
     service.serve(stop, port=settings.port if port is None else port)

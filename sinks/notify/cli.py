@@ -7,10 +7,7 @@ short stays uncommitted and is delivered again on the next start (at-least-once,
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from pathlib import Path
-from types import FrameType
 from typing import Annotated
 
 import typer
@@ -19,6 +16,7 @@ from rich.console import Console
 from cadabra.errors import CadabraError
 from sinks.notify.notifier import Notifier
 from sinks.notify.settings import NotifySettings
+from sinks.signals import stop_on_signals
 
 __all__ = ["register", "run"]
 
@@ -30,18 +28,6 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="SNS delivery: webhooks, email, SMS.", no_args_is_help=True)
     group.command("run")(run)
     app.add_typer(group, name="notify")
-
-
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-
-    def handle(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, handle)
-        signal.signal(signal.SIGINT, handle)
-    return stop
 
 
 def run(
@@ -67,7 +53,7 @@ def run(
         "sms_log": sms_log,
     }
     settings = NotifySettings().model_copy(update={k: v for k, v in given.items() if v is not None})
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     try:
         notifier = Notifier(settings)
     except CadabraError as exc:
