@@ -22,12 +22,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import boto3
 from rich.console import Console
 from rich.progress import Progress
 
 from cadabra.demo.processes import RoleProcess, Roles
 from cadabra.demo.webhook import AlarmReceiver
+from cadabra.stack.clients import aws_client
 from cadabra.stack.testing import StackEndpoints, provide_stack
 
 console = Console(stderr=True)
@@ -35,17 +35,8 @@ ORDER = {"InvoiceNo": "536365", "StockCode": "85123A", "Quantity": "6", "Custome
 
 
 def clients(endpoint: str, stack: StackEndpoints) -> tuple[Any, Any]:
-    def make(service: str) -> Any:
-        factory: Any = boto3.client
-        return factory(
-            service,
-            endpoint_url=endpoint,
-            region_name=stack.region,
-            aws_access_key_id=stack.access_key,
-            aws_secret_access_key=stack.secret_key,
-        )
-
-    return make("kinesis"), make("sns")
+    aws = stack.settings()[2]
+    return aws_client("kinesis", endpoint, aws), aws_client("sns", endpoint, aws)
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -13,12 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from cadabra.config import AwsSettings, S3Settings
-from cadabra.stack.clients import s3_client
+from cadabra.stack.clients import aws_client, s3_client
 
 __all__ = ["DemoResources", "Hints"]
 
@@ -43,23 +41,10 @@ class Hints:
 class DemoResources:
     def __init__(self, endpoint_url: str, aws: AwsSettings, s3: S3Settings) -> None:
         self.aws, self.s3 = aws, s3
-        config = Config(retries={"mode": "standard", "max_attempts": 5})
-
-        def client(service: str) -> Any:
-            make: Any = boto3.client
-            return make(
-                service,
-                endpoint_url=endpoint_url,
-                region_name=aws.region,
-                aws_access_key_id=aws.access_key_id,
-                aws_secret_access_key=aws.secret_access_key.get_secret_value(),
-                config=config,
-            )
-
-        self.kinesis = client("kinesis")
-        self.firehose = client("firehose")
-        self.dynamodb = client("dynamodb")
-        self.sns = client("sns")
+        self.kinesis = aws_client("kinesis", endpoint_url, aws)
+        self.firehose = aws_client("firehose", endpoint_url, aws)
+        self.dynamodb = aws_client("dynamodb", endpoint_url, aws)
+        self.sns = aws_client("sns", endpoint_url, aws)
         self.bucket = s3_client(s3, aws)
         self.topic_arn = ""
 

@@ -18,7 +18,7 @@ from cadabra.config import AwsSettings, S3Settings
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["CHECKSUM_ENV", "ensure_bucket", "kafka_admin", "s3_client"]
+__all__ = ["CHECKSUM_ENV", "aws_client", "ensure_bucket", "kafka_admin", "s3_client"]
 
 CHECKSUM_ENV = {
     "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
@@ -51,6 +51,20 @@ def s3_client(
         aws_secret_access_key=secret_key or aws.secret_access_key.get_secret_value(),
         region_name=region or aws.region,
         config=config,
+    )
+
+
+def aws_client(service: str, endpoint_url: str, aws: AwsSettings | None = None) -> Any:
+    """A boto3 client of `service` (kinesis, firehose, dynamodb, sns) at Cadabra's endpoint."""
+    aws = aws or AwsSettings()
+    make: Any = boto3.client
+    return make(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=aws.region,
+        aws_access_key_id=aws.access_key_id,
+        aws_secret_access_key=aws.secret_access_key.get_secret_value(),
+        config=Config(retries={"mode": "standard", "max_attempts": 5}),
     )
 
 

@@ -31,7 +31,7 @@ from confluent_kafka import (
 from cadabra.aggregation import deaggregate
 from cadabra.errors import DeliveryError
 from cadabra.firehose.framing import unpack
-from cadabra.streams.clients import client_config
+from cadabra.streams.clients import STREAMING_CONSUMER, client_config, consume_ready
 from cadabra.streams.sequence import encode_sequence, shard_id
 
 __all__ = ["Chunk", "KafkaSource", "SourceRecord", "group_id"]
@@ -211,11 +211,7 @@ class KafkaSource:
                     "enable.partition.eof": False,
                     "topic.metadata.refresh.interval.ms": 2_000,
                     "queued.max.messages.kbytes": 32 * 1024,
-                    # librdkafka pauses fetching for fetch.queue.backoff.ms (1 s by default)
-                    # whenever its queue passes queued.min.messages: a worker that converts
-                    # a buffer would then wait a second for the next records.
-                    "queued.min.messages": 1_000_000,
-                    "fetch.queue.backoff.ms": 10,
+                    **STREAMING_CONSUMER,
                     "fetch.max.bytes": 16 * 1024 * 1024,
                     "max.partition.fetch.bytes": 8 * 1024 * 1024,
                     "session.timeout.ms": 10_000,
@@ -254,12 +250,7 @@ class KafkaSource:
 
     def poll(self, max_records: int, timeout_s: float) -> list[Chunk]:
         """What Kafka has, as one chunk per partition, in offset order."""
-        # poll() returns as soon as a record is there; consume() would wait out its timeout for a
-        # full batch. The rest of what is fetched already is taken without waiting.
-        first = self._consumer.poll(timeout_s)
-        messages = [] if first is None else [first]
-        if first is not None and max_records > 1:
-            messages += self._consumer.consume(max_records - 1, 0)
+        messages = consume_ready(self._consumer, max_records, timeout_s)
         good = [m for m in messages if m.error() is None]
         if len(good) < len(messages):
             for message in messages:

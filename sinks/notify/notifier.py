@@ -24,7 +24,7 @@ from cadabra.sns.delivery_policy import RetryPolicy
 from cadabra.sns.models import Notification, SubscriptionState, TopicState, topic_name_of
 from cadabra.sns.registry import TopicRegistry
 from cadabra.sns.settings import SnsSettings
-from cadabra.streams.clients import client_config
+from cadabra.streams.clients import STREAMING_CONSUMER, client_config, consume_ready
 from cadabra.streams.topics import TopicAdmin
 from sinks.notify.channels import Channel, DeliveryFailed, channels
 from sinks.notify.messages import Delivery
@@ -87,6 +87,7 @@ class Notifier:
             "topic.metadata.refresh.interval.ms": int(self.settings.discover_interval_s * 1000),
             "session.timeout.ms": 10_000,
             "heartbeat.interval.ms": 1_000,
+            **STREAMING_CONSUMER,
         }
 
     # -- the loop ---------------------------------------------------------------------------
@@ -106,12 +107,7 @@ class Notifier:
         if not self.tracker.wait_below(settings.max_in_flight, settings.poll_timeout_s):
             self.commit()
             return
-        # poll() answers as soon as one message is there (consume() would wait out its timeout
-        # for a full batch); what else is already fetched is taken without waiting.
-        first = self.consumer.poll(settings.poll_timeout_s)
-        messages = [] if first is None else [first]
-        if first is not None and settings.poll_records > 1:
-            messages += self.consumer.consume(settings.poll_records - 1, 0)
+        messages = consume_ready(self.consumer, settings.poll_records, settings.poll_timeout_s)
         if messages and time.monotonic() - self._refreshed > settings.discover_interval_s:
             self.registry.refresh()  # attribute changes (DisplayName, DeliveryPolicy) too
             self._refreshed = time.monotonic()

@@ -11,12 +11,13 @@ import email
 import http.server
 import socketserver
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any
 
-__all__ = ["Post", "SmtpSink", "WebhookSink"]
+__all__ = ["Post", "SmtpSink", "WebhookSink", "wait_until"]
 
 
 class SmtpSink:
@@ -130,3 +131,13 @@ class WebhookSink:
     def __exit__(self, *_exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float = 30.0) -> bool:
+    """Whether `condition` held before the deadline (polled every 20 ms, not a bare sleep)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,18 +32,10 @@ from processors.lambda_runner import EventSourceMapping, LambdaSettings
 from processors.lambda_runner.examples import transaction_rate_alarm
 from sinks.notify.notifier import Notifier
 from sinks.notify.settings import NotifySettings
+from sinks.notify.testing import wait_until
 
 PREFIX = f"snsa{uuid.uuid4().hex[:8]}."
 ALARM = "Investigate sudden surge in orders"
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)  # polling a condition with a deadline, not a bare sleep
-    return condition()
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +140,7 @@ def test_alarm_lambda_publishes_one_sms_per_invocation(
     invocations = mapping.stats.invocations
     assert invocations >= 3  # batches of at most 2 of the 5 rows
     assert capsys.readouterr().out.count("Successfully delivered alarm message") == invocations
-    assert wait_for(lambda: len(_sms(sms_log)) == invocations)
+    assert wait_until(lambda: len(_sms(sms_log)) == invocations)
     for sms in _sms(sms_log):
         assert (sms["PhoneNumber"], sms["Message"], sms["TopicArn"]) == (
             "+15555550100",
@@ -196,5 +187,5 @@ def test_cli_runs_the_alarm_lambda_against_the_endpoint(
     assert result.exit_code == 0, result.output
     match = re.search(r"3 records in (\d+) invocations, 0 errors", result.output)
     assert match, result.output
-    assert wait_for(lambda: len(_sms(sms_log)) == int(match.group(1)))
+    assert wait_until(lambda: len(_sms(sms_log)) == int(match.group(1)))
     assert transaction_rate_alarm._default_client is not None

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +22,11 @@ from cadabra.sns.testing import serve_sns, sns_client
 from cadabra.stack.net import free_port_block
 from sinks.notify.notifier import Notifier
 from sinks.notify.settings import NotifySettings
-from sinks.notify.testing import SmtpSink, WebhookSink
+from sinks.notify.testing import SmtpSink, WebhookSink, wait_until
 
 PREFIX = f"snst{uuid.uuid4().hex[:8]}."
 ALARM = "Investigate sudden surge in orders"
 SUBJECT = "Cadabra Order Rate Alarm"
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)  # polling a condition with a deadline, not a bare sleep
-    return condition()
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +110,7 @@ def test_webhook_receives_the_notification_after_retries(
         sub = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=hook.url)["SubscriptionArn"]
         message_id = sns.publish(TopicArn=topic, Message=ALARM, Subject=SUBJECT)["MessageId"]
         with notifier(kafka, settings()) as running:
-            assert wait_for(lambda: running.stats.delivered == 1)
+            assert wait_until(lambda: running.stats.delivered == 1)
         assert len(hook.posts) == 3  # two 5xx answers retried, then 200
         assert running.stats.retries == 2
         post = hook.posts[-1]
@@ -150,7 +140,7 @@ def test_webhook_gives_up_after_the_policy_and_4xx_is_not_retried(
         sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=refusing.url)
         sns.publish(TopicArn=topic, Message=ALARM)
         with notifier(kafka, settings()) as running:
-            assert wait_for(lambda: running.stats.failed == 1 and running.stats.delivered == 1)
+            assert wait_until(lambda: running.stats.failed == 1 and running.stats.delivered == 1)
         assert len(failing.posts) == 4  # SNS's default: the attempt and 3 retries
         assert len(refusing.posts) == 1
 
@@ -162,7 +152,7 @@ def test_email_and_email_json_go_through_smtp(
     sns.subscribe(TopicArn=topic, Protocol="email-json", Endpoint="robot@cadabra.test")
     message_id = sns.publish(TopicArn=topic, Message=ALARM, Subject=SUBJECT)["MessageId"]
     with notifier(kafka, settings(smtp)) as running:
-        assert wait_for(lambda: running.stats.delivered == 2)
+        assert wait_until(lambda: running.stats.delivered == 2)
     mails = {mail["To"]: mail for mail in smtp.mails}
     plain, as_json = mails["ops@cadabra.test"], mails["robot@cadabra.test"]
     assert plain["Subject"] == SUBJECT
@@ -184,7 +174,7 @@ def test_sms_is_logged_and_written(
         caplog.at_level(logging.INFO, logger="sinks.notify"),
         notifier(kafka, settings(sms_log=log)) as running,
     ):
-        assert wait_for(lambda: running.stats.delivered == 1)
+        assert wait_until(lambda: running.stats.delivered == 1)
     assert f"SMS to +15555550100: {ALARM}" in caplog.text
     (line,) = [json.loads(text) for text in log.read_text().splitlines()]
     assert line["PhoneNumber"] == "+15555550100"
@@ -202,15 +192,15 @@ def test_undelivered_messages_are_delivered_after_a_restart(
         message_id = sns.publish(TopicArn=topic, Message=ALARM)["MessageId"]
         slow = settings(group_id=group, http_min_delay_s=60, http_max_delay_s=60)
         with notifier(kafka, slow):
-            assert wait_for(lambda: len(hook.posts) == 1)  # failed; next retry in 60 s
+            assert wait_until(lambda: len(hook.posts) == 1)  # failed; next retry in 60 s
         assert len(hook.posts) == 1
         with notifier(kafka, settings(group_id=group)) as running:
-            assert wait_for(lambda: running.stats.delivered == 1)
+            assert wait_until(lambda: running.stats.delivered == 1)
         assert len(hook.posts) == 3  # again from the start: 500, then 200
         assert {json.loads(p.body)["MessageId"] for p in hook.posts} == {message_id}
         # Delivered and committed: a third start delivers nothing again.
         with notifier(kafka, settings(group_id=group)) as running:
-            assert not wait_for(lambda: len(hook.posts) > 3, timeout_s=3)
+            assert not wait_until(lambda: len(hook.posts) > 3, timeout_s=3)
         assert running.stats.delivered == 0
 
 
@@ -223,6 +213,6 @@ def test_unsubscribed_endpoints_get_nothing_more(
         sns.unsubscribe(SubscriptionArn=gone["SubscriptionArn"])
         sns.publish(TopicArn=topic, Message=ALARM)
         with notifier(kafka, settings()) as running:
-            assert wait_for(lambda: running.stats.delivered == 1)
+            assert wait_until(lambda: running.stats.delivered == 1)
         assert len(kept.posts) == 1
         assert dropped.posts == []
