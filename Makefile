@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit integration bench clean stack-down
+.PHONY: demo test lint typecheck unit integration bench clean stack-down containers
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/cadabra demo
 
-test: $(STAMP) lint typecheck
+# `make containers` sets up podman and the local images where no Docker engine runs (as root), so
+# the suite also runs docker-compose.yml and the testcontainers stack; elsewhere it says why not.
+test: $(STAMP) lint typecheck containers
 	$(BIN)/python -m pytest -q
+
+containers: $(STAMP)
+	$(BIN)/cadabra containers up
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

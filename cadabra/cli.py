@@ -31,6 +31,11 @@ stack_app = typer.Typer(
     help="Local services without Docker: Kafka (KRaft) and an S3 server.", no_args_is_help=True
 )
 app.add_typer(stack_app, name="stack")
+containers_app = typer.Typer(
+    help="Where no Docker engine runs: podman and the local images the tests use.",
+    no_args_is_help=True,
+)
+app.add_typer(containers_app, name="containers")
 
 err = Console(stderr=True)
 
@@ -295,6 +300,23 @@ def _register_roles() -> None:
     )
     for register in registers:
         register(app)
+
+
+@containers_app.command("up")
+def containers_up() -> None:
+    """Install and configure podman, serve its Docker API, build the local images (cached).
+
+    Skipped with a one-line notice where a Docker engine answers or when not run as root.
+    """
+    from cadabra.containers import ENV_FILE, prepare
+
+    with _failures():
+        outcome = prepare(err)
+    if not outcome.prepared:
+        err.print(outcome.notice, highlight=False)
+        return
+    total = sum(seconds for _, seconds, _ in outcome.steps)
+    err.print(f"containers ready in {total:.0f} s; variables for the tests in {ENV_FILE}")
 
 
 _register_query()
