@@ -27,10 +27,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -118,6 +120,9 @@ class AnalyticsApp:
             s.application_name,
             broker=[f"kafka://{host}" for host in self.kafka.bootstrap.split(",")],
             store="memory://",
+            # Faust makes `<id>-data/` in the working directory otherwise; the tables live in
+            # memory and their changelog topics, so nothing there needs keeping.
+            datadir=str(Path(tempfile.gettempdir()) / "cadabra-analytics" / s.application_name),
             web_enabled=False,
             autodiscover=False,
             topic_partitions=partitions,
