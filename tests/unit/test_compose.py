@@ -1,8 +1,11 @@
-"""docker-compose.yml and the Dockerfile agree with the code (no Docker engine needed).
+"""docker-compose.yml and the Dockerfile agree with the code and with each other (no engine needed).
 
-No engine runs on the development machines, so these tests read the files: service names, listeners,
-ports, credentials and environment variable names must match each other, the settings classes in
-`cadabra.config`, the native stack's Kafka version and the packages `pyproject.toml` installs.
+These tests read the files: service names, listeners, ports, credentials and environment variable
+names must match each other, the settings classes in `cadabra.config`, the native stack's Kafka
+version and the packages `pyproject.toml` installs. They also pin the rules that let the same file
+run on Docker with the official images and on CI's Podman with local ones: images and host ports
+from variables, healthchecks Podman 4.3 does not mangle, a condition on every dependency.
+tests/compose/ runs the file for real.
 """
 
 from __future__ import annotations
@@ -23,13 +26,33 @@ import yaml
 from settings_catalog import settings_env_names
 
 from cadabra.config import AwsSettings, S3Settings
+from cadabra.stack import bucket
+from cadabra.stack.net import free_port_block
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("kafka", "minio", "minio-init", "cadabra", "endpoint", "delivery", "notify", "postgres")
+SERVICES = ("kafka", "minio", "bucket", "postgres", "endpoint", "delivery", "notify", "cadabra")
+# Services running the image built from the Dockerfile.
+CADABRA_SERVICES = ("bucket", "endpoint", "delivery", "notify", "cadabra")
+# Third-party images: the variable CI sets, and the official repository users get by default.
+OFFICIAL_IMAGES = {
+    "kafka": ("KAFKA_IMAGE", "apache/kafka"),
+    "minio": ("MINIO_IMAGE", "minio/minio"),
+    "postgres": ("POSTGRES_IMAGE", "postgres"),
+}
+PYTHON_IMAGE_DEFAULT = "python:3.11-slim"
+# Host ports: the variable that moves each, and the port users have always had.
+HOST_PORTS = {
+    ("kafka", "CADABRA_KAFKA_HOST_PORT"): 29092,
+    ("minio", "CADABRA_S3_HOST_PORT"): 9000,
+    ("minio", "CADABRA_S3_CONSOLE_HOST_PORT"): 9001,
+    ("endpoint", "CADABRA_ENDPOINT_HOST_PORT"): 4567,
+}
 MINIO_API_PORT = 9000  # `minio server` listens here unless --address says otherwise
+CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 
 # ${VAR}, ${VAR:-default}, ${VAR-default}; `$$` is compose's escape for a literal `$`.
 _INTERPOLATION = re.compile(r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
+_HTTP_PROBE_PORT = re.compile(r"HTTPConnection\('127\.0\.0\.1', (\d+)")
 
 
 # -- reading the files -----------------------------------------------------------------------------
@@ -58,6 +81,13 @@ def _interpolate(value: str) -> str:
     return _INTERPOLATION.sub(replace, value)
 
 
+def _variable(value: str) -> tuple[str, str]:
+    """(name, default) of a value that is exactly one `${NAME:-default}`."""
+    match = _INTERPOLATION.fullmatch(value)
+    assert match and match.group("op") == ":-", f"{value!r} is not ${{NAME:-default}}"
+    return match.group("name"), match.group("default")
+
+
 def _environment(service: str) -> dict[str, str]:
     env = _service(service).get("environment") or {}
     if isinstance(env, list):
@@ -79,21 +109,42 @@ def _listeners(value: str) -> dict[str, tuple[str, int]]:
     return listeners
 
 
-def _published_ports(service: str) -> dict[int, int]:
-    """{host port: container port} of a service's `ports`."""
-    published = {}
+def _port_entries(service: str) -> list[tuple[str, str, str]]:
+    """(host address, host port, container port) of a service's short-syntax `ports`, as written."""
+    entries = []
     for entry in _service(service).get("ports", []):
-        if isinstance(entry, dict):
-            published[int(entry["published"])] = int(entry["target"])
-        else:
-            *_, host, container = str(entry).split(":")
-            published[int(host)] = int(container.split("/")[0])
-    return published
+        # Split at the colons outside ${...} (a default's `:-` is inside).
+        parts = re.split(r":(?![^{]*\})", str(entry))
+        address = parts[0] if len(parts) == 3 else ""
+        entries.append((address, parts[-2], parts[-1].split("/")[0]))
+    return entries
+
+
+def _published_ports(service: str) -> dict[int, int]:
+    """{host port: container port} of a service's `ports`, variables at their defaults."""
+    return {
+        int(_interpolate(host)): int(_interpolate(container))
+        for _, host, container in _port_entries(service)
+    }
 
 
 def _command_text(service: str) -> str:
     command = _service(service).get("command", "")
     return " ".join(command) if isinstance(command, list) else str(command)
+
+
+def _depends_on(service: str) -> dict[str, dict[str, Any]]:
+    depends = _service(service).get("depends_on") or {}
+    assert isinstance(depends, dict), f"{service}: depends_on is a list, so it names no condition"
+    return depends
+
+
+def _healthcheck_port(service: str) -> int:
+    test = _service(service)["healthcheck"]["test"]
+    assert test[0] == "CMD-SHELL"
+    match = _HTTP_PROBE_PORT.search(test[1])
+    assert match, f"{service}: the healthcheck asks no HTTP port"
+    return int(match.group(1))
 
 
 def _dockerfile_instructions() -> list[tuple[str, str]]:
@@ -129,7 +180,7 @@ def _dockerfile_value(keyword: str) -> str:
 
 
 def test_the_services_exist() -> None:
-    assert set(SERVICES) <= set(_compose()["services"])
+    assert set(SERVICES) == set(_compose()["services"])
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -148,36 +199,155 @@ def test_settings_env_names_cover_prefixed_and_aliased_fields() -> None:
     assert "CADABRA_AWS_ACCESS_KEY_ID" not in names
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_dependency_names_a_condition(service: str) -> None:
+    # `up --wait` and `up` then start a service only once what it needs is usable.
+    services = _compose()["services"]
+    for dependency, spec in _depends_on(service).items():
+        assert dependency in services, f"{service} depends on unknown service {dependency}"
+        assert spec.get("condition") in CONDITIONS, f"{service} → {dependency}: no condition"
+
+
 def test_every_healthy_dependency_has_a_healthcheck() -> None:
     services = _compose()["services"]
-    for name, service in services.items():
-        for dependency, spec in (service.get("depends_on") or {}).items():
-            assert dependency in services, f"{name} depends on unknown service {dependency}"
-            if spec.get("condition") == "service_healthy":
+    for name in services:
+        for dependency, spec in _depends_on(name).items():
+            if spec["condition"] == "service_healthy":
                 assert "healthcheck" in services[dependency], dependency
 
 
+def test_only_one_shot_jobs_are_waited_for_to_complete() -> None:
+    completed = {
+        dependency
+        for name in SERVICES
+        for dependency, spec in _depends_on(name).items()
+        if spec["condition"] == "service_completed_successfully"
+    }
+    assert completed == {"bucket"}
+    assert "healthcheck" not in _service("bucket")
+    assert _service("bucket").get("restart", "no") == "no"
+
+
+@pytest.mark.parametrize("service", ["endpoint", "delivery", "notify", "cadabra"])
+def test_kafka_clients_wait_for_a_healthy_broker(service: str) -> None:
+    assert "CADABRA_KAFKA_BOOTSTRAP" in _environment(service)
+    assert _depends_on(service)["kafka"]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("service", ["delivery", "cadabra"])
+def test_s3_clients_wait_for_the_bucket(service: str) -> None:
+    assert "CADABRA_S3_ENDPOINT_URL" in _environment(service)
+    assert _depends_on(service)["bucket"]["condition"] == "service_completed_successfully"
+
+
 def test_startup_order() -> None:
-    assert _service("minio-init")["depends_on"]["minio"]["condition"] == "service_healthy"
-    cadabra = _service("cadabra")["depends_on"]
-    assert cadabra["kafka"]["condition"] == "service_healthy"
-    assert cadabra["minio-init"]["condition"] == "service_completed_successfully"
+    assert _depends_on("bucket")["minio"]["condition"] == "service_started"
+    assert _depends_on("endpoint")["postgres"]["condition"] == "service_healthy"
+    cadabra = _depends_on("cadabra")
+    for service in ("endpoint", "delivery"):
+        assert cadabra[service]["condition"] == "service_healthy"
 
 
 def test_named_volumes_are_declared() -> None:
     declared = set(_compose().get("volumes") or {})
-    for name in ("kafka", "minio"):
+    for name in ("kafka", "minio", "postgres"):
         mounts = [str(volume).split(":")[0] for volume in _service(name).get("volumes", [])]
         named = [mount for mount in mounts if not mount.startswith((".", "/", "~"))]
         assert named, f"{name} keeps its data in no named volume"
         assert set(named) <= declared
 
 
+# -- images ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("service", sorted(OFFICIAL_IMAGES))
+def test_third_party_images_default_to_the_official_ones(service: str) -> None:
+    variable, repository = OFFICIAL_IMAGES[service]
+    name, default = _variable(_service(service)["image"])
+    assert name == variable
+    assert default.rpartition(":")[0] == repository
+    assert default.rpartition(":")[2], f"{service}: pin a tag, not latest"
+
+
+@pytest.mark.parametrize("service", CADABRA_SERVICES)
+def test_cadabra_services_share_the_image_built_from_the_dockerfile(service: str) -> None:
+    config = _service(service)
+    assert _variable(config["image"])[0] == "CADABRA_IMAGE"
+    build = config["build"]
+    assert (ROOT / build.get("context", ".") / build.get("dockerfile", "Dockerfile")).resolve() == (
+        ROOT / "Dockerfile"
+    )
+    assert _variable(build["args"]["PYTHON_IMAGE"]) == ("PYTHON_IMAGE", PYTHON_IMAGE_DEFAULT)
+
+
+def test_every_image_comes_from_a_variable() -> None:
+    for name, service in _compose()["services"].items():
+        image = service["image"]
+        assert _INTERPOLATION.fullmatch(image), f"{name}: literal image {image}"
+
+
+def test_dockerfile_builds_from_the_python_image_argument() -> None:
+    instructions = _dockerfile_instructions()
+    keywords = [keyword for keyword, _ in instructions]
+    arg = instructions[keywords.index("ARG")][1]
+    assert keywords.index("ARG") < keywords.index("FROM"), "ARG before FROM sets FROM's variable"
+    assert arg == f"PYTHON_IMAGE={PYTHON_IMAGE_DEFAULT}"
+    assert _dockerfile_value("FROM") in {"${PYTHON_IMAGE}", "$PYTHON_IMAGE"}
+
+
+# -- healthchecks ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("service", ["kafka", "postgres", "endpoint", "delivery"])
+def test_long_running_services_have_a_healthcheck(service: str) -> None:
+    assert _service(service)["healthcheck"]["test"][0] in {"CMD", "CMD-SHELL"}
+
+
+def test_exec_form_healthcheck_arguments_hold_no_space() -> None:
+    # Podman 4.3's Docker API splits ["CMD", ...] arguments at spaces; CMD-SHELL is one string.
+    for name, service in _compose()["services"].items():
+        test = (service.get("healthcheck") or {}).get("test")
+        if isinstance(test, list) and test[0] == "CMD":
+            spaced = [argument for argument in test[1:] if " " in argument]
+            assert spaced == [], f"{name}: exec-form healthcheck arguments with spaces: {spaced}"
+        elif isinstance(test, list):
+            assert test[0] == "CMD-SHELL" and len(test) == 2, f"{name}: {test}"
+
+
+def test_endpoint_healthcheck_asks_its_port() -> None:
+    assert _healthcheck_port("endpoint") == int(_environment("endpoint")["CADABRA_ENDPOINT_PORT"])
+
+
+def test_delivery_healthcheck_asks_its_metrics_port() -> None:
+    assert _healthcheck_port("delivery") == int(_environment("delivery")["CADABRA_DELIVERY_PORT"])
+
+
+# -- host ports ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("service", "variable"), sorted(HOST_PORTS))
+def test_host_ports_come_from_variables_with_the_usual_defaults(
+    service: str, variable: str
+) -> None:
+    hosts = [_variable(host) for _, host, _ in _port_entries(service)]
+    assert (variable, str(HOST_PORTS[service, variable])) in hosts
+
+
+@pytest.mark.parametrize("service", sorted({service for service, _ in HOST_PORTS}))
+def test_ports_are_published_on_the_loopback_only(service: str) -> None:
+    assert {address for address, _, _ in _port_entries(service)} == {"127.0.0.1"}
+
+
+def test_only_the_host_facing_services_publish_ports() -> None:
+    publishing = {name for name, service in _compose()["services"].items() if "ports" in service}
+    assert publishing == {service for service, _ in HOST_PORTS}
+
+
 # -- Kafka -----------------------------------------------------------------------------------------
 
 
 def test_kafka_image_matches_the_native_stack_version() -> None:
-    tag = _service("kafka")["image"].rpartition(":")[2]
+    tag = _interpolate(_service("kafka")["image"]).rpartition(":")[2]
     pom = ET.parse(ROOT / "cadabra/stack/maven/kafka.xml")  # noqa: S314 - our own file
     version = pom.find(".//{http://maven.apache.org/POM/4.0.0}kafka.version")
     assert version is not None and version.text
@@ -199,13 +369,23 @@ def test_kafka_listeners_are_consistent() -> None:
         assert listeners[name][1] == port, f"listener {name} advertises another port"
 
 
-def test_kafka_host_listener_is_published() -> None:
+def test_kafka_host_listener_is_published_on_its_own_port() -> None:
     advertised = _listeners(_environment("kafka")["KAFKA_ADVERTISED_LISTENERS"])
-    on_host = {name: port for name, (host, port) in advertised.items() if host == "localhost"}
+    on_host = {name: port for name, (host, port) in advertised.items() if host == "127.0.0.1"}
     assert on_host, "no listener for clients on the host"
     published = _published_ports("kafka")
-    for _name, port in on_host.items():
+    for port in on_host.values():
         assert published.get(port) == port
+
+
+def test_kafka_host_port_variable_moves_listener_and_port_together() -> None:
+    # With another CADABRA_KAFKA_HOST_PORT the broker must still advertise what is published.
+    raw = _service("kafka")["environment"]
+    (_, host, container) = _port_entries("kafka")[0]
+    variable = "${CADABRA_KAFKA_HOST_PORT:-29092}"
+    assert host == container == variable
+    assert raw["KAFKA_LISTENERS"].endswith(f"HOST://:{variable}")
+    assert raw["KAFKA_ADVERTISED_LISTENERS"].endswith(f"HOST://127.0.0.1:{variable}")
 
 
 def test_kafka_is_a_single_kraft_node() -> None:
@@ -231,69 +411,97 @@ def test_kafka_data_lives_in_its_volume() -> None:
 
 def test_kafka_healthcheck_asks_a_listener() -> None:
     test = _service("kafka")["healthcheck"]["test"]
+    assert test[0] == "CMD"
     assert "/opt/kafka/bin/kafka-broker-api-versions.sh" in test
     bootstrap = test[test.index("--bootstrap-server") + 1]
     listeners = _listeners(_environment("kafka")["KAFKA_LISTENERS"])
     assert _host_port(bootstrap)[1] in {port for _, port in listeners.values()}
 
 
-def test_cadabra_bootstraps_from_the_in_network_listener() -> None:
-    bootstrap = _host_port(_environment("cadabra")["CADABRA_KAFKA_BOOTSTRAP"])
+@pytest.mark.parametrize("service", ["endpoint", "delivery", "notify", "cadabra"])
+def test_cadabra_bootstraps_from_the_in_network_listener(service: str) -> None:
+    bootstrap = _host_port(_environment(service)["CADABRA_KAFKA_BOOTSTRAP"])
     advertised = _listeners(_environment("kafka")["KAFKA_ADVERTISED_LISTENERS"])
     assert bootstrap in advertised.values()
     assert bootstrap[0] in {"kafka", _service("kafka").get("hostname")}
 
 
-# -- MinIO -----------------------------------------------------------------------------------------
+# -- S3 and the bucket job -------------------------------------------------------------------------
 
 
-def test_cadabra_s3_endpoint_is_minio() -> None:
-    url = urlsplit(_environment("cadabra")["CADABRA_S3_ENDPOINT_URL"])
+@pytest.mark.parametrize("service", ["bucket", "delivery", "cadabra"])
+def test_s3_endpoint_is_the_minio_service(service: str) -> None:
+    url = urlsplit(_environment(service)["CADABRA_S3_ENDPOINT_URL"])
     assert url.hostname == "minio"
     assert url.port == MINIO_API_PORT
     assert "--address" not in _command_text("minio")
     assert MINIO_API_PORT in _published_ports("minio").values()
 
 
-def test_minio_init_creates_the_settings_bucket() -> None:
-    env = _environment("minio-init")
-    command = _interpolate(_command_text("minio-init"))
-    alias = re.search(r"mc alias set (\S+) (\S+)", command)
-    bucket = re.search(r"mc mb (?:--\S+ )*\"?([^\s\"]+)", command)
-    assert alias and bucket
-    assert urlsplit(alias.group(2)).netloc == f"minio:{MINIO_API_PORT}"
-    target = re.sub(r"\$(\w+)", lambda m: env[m.group(1)], bucket.group(1))
-    assert target == f"{alias.group(1)}/{S3Settings.model_fields['bucket'].default}"
-    assert env.get("CADABRA_S3_BUCKET") == _environment("cadabra")["CADABRA_S3_BUCKET"]
+def test_bucket_job_runs_the_bucket_module() -> None:
+    entrypoint = _service("bucket")["entrypoint"]
+    assert entrypoint == ["python", "-m", bucket.__name__]
+    assert callable(bucket.main)
+
+
+@pytest.mark.parametrize("service", ["delivery", "cadabra"])
+def test_bucket_job_creates_the_bucket_the_pipeline_uses(service: str) -> None:
+    default = S3Settings.model_fields["bucket"].default
+    made = _environment("bucket").get("CADABRA_S3_BUCKET", default)
+    assert made == _environment(service)["CADABRA_S3_BUCKET"]
 
 
 def test_credentials_agree() -> None:
     user = AwsSettings.model_fields["access_key_id"].default
     secret = AwsSettings.model_fields["secret_access_key"].default.get_secret_value()
-    for service in ("minio", "minio-init"):
+    env = _environment("minio")
+    assert (env["MINIO_ROOT_USER"], env["MINIO_ROOT_PASSWORD"]) == (user, secret)
+    for service in CADABRA_SERVICES:
         env = _environment(service)
-        assert (env["MINIO_ROOT_USER"], env["MINIO_ROOT_PASSWORD"]) == (user, secret)
-    cadabra = _environment("cadabra")
-    assert (cadabra["AWS_ACCESS_KEY_ID"], cadabra["AWS_SECRET_ACCESS_KEY"]) == (user, secret)
+        assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == (user, secret)
 
 
-def test_cadabra_sends_checksums_only_when_required() -> None:
-    env = _environment("cadabra")
+@pytest.mark.parametrize("service", CADABRA_SERVICES)
+def test_cadabra_sends_checksums_only_when_required(service: str) -> None:
+    env = _environment(service)
     assert env["AWS_REQUEST_CHECKSUM_CALCULATION"] == "when_required"
     assert env["AWS_RESPONSE_CHECKSUM_VALIDATION"] == "when_required"
+
+
+# -- the endpoint and the demo ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("service", ["notify", "cadabra"])
+def test_endpoint_clients_use_the_endpoint_service(service: str) -> None:
+    url = urlsplit(_environment(service)["CADABRA_ENDPOINT_URL"])
+    assert url.hostname == "endpoint"
+    assert url.port == int(_environment("endpoint")["CADABRA_ENDPOINT_PORT"])
+    assert _environment("endpoint")["CADABRA_ENDPOINT_HOST"] == "0.0.0.0"  # noqa: S104
+
+
+def test_endpoint_stores_tables_in_the_postgres_service() -> None:
+    url = urlsplit(_environment("endpoint")["CADABRA_DYNAMODB_URL"])
+    assert url.hostname == "postgres"
+    assert url.port == 5432
+
+
+def test_endpoint_port_is_published() -> None:
+    assert int(_environment("endpoint")["CADABRA_ENDPOINT_PORT"]) in _published_ports("endpoint")
+
+
+def test_demo_shares_the_notifiers_network() -> None:
+    # The demo's alarm webhook listens on 127.0.0.1; SNS delivery must reach it there.
+    assert _service("cadabra")["network_mode"] == "service:notify"
+    assert "notify" in _depends_on("cadabra")
 
 
 # -- the Cadabra image -----------------------------------------------------------------------------
 
 
-def test_cadabra_service_builds_the_dockerfile_and_runs_the_demo() -> None:
-    service = _service("cadabra")
-    build = service["build"]
-    context = build if isinstance(build, str) else build.get("context", ".")
-    dockerfile = "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
-    assert (ROOT / context / dockerfile).resolve() == ROOT / "Dockerfile"
+def test_cadabra_service_runs_the_demo() -> None:
     assert json.loads(_dockerfile_value("ENTRYPOINT")) == ["cadabra"]
-    assert service.get("command", json.loads(_dockerfile_value("CMD"))) == ["demo"]
+    command = _service("cadabra").get("command", json.loads(_dockerfile_value("CMD")))
+    assert command == ["demo"]
 
 
 def test_dockerfile_copies_every_package_root() -> None:
@@ -302,6 +510,15 @@ def test_dockerfile_copies_every_package_root() -> None:
     copied = set(_dockerfile_copy_sources())
     assert roots <= copied
     assert {"pyproject.toml", project["project"]["readme"]} <= copied
+
+
+def test_dockerfile_installs_dependencies_before_copying_the_code() -> None:
+    # A code change then rebuilds only the last layers, not every dependency.
+    sources = _dockerfile_copy_sources()
+    assert sources[0] == "pyproject.toml"
+    runs = [arguments for keyword, arguments in _dockerfile_instructions() if keyword == "RUN"]
+    assert "pip install -r" in runs[0]
+    assert any("pip install --no-deps ." in run for run in runs[1:])
 
 
 def test_dockerfile_copies_only_what_exists() -> None:
@@ -328,4 +545,14 @@ def test_dockerignore_keeps_local_state_out() -> None:
 def test_image_runs_as_a_non_root_user() -> None:
     user = _dockerfile_value("USER").split(":")[0]
     assert user not in {"root", "0"}
-    assert _dockerfile_value("FROM").startswith("python:3.11-slim")
+
+
+def test_bucket_job_fails_naming_the_server_it_waited_for(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"http://127.0.0.1:{free_port_block(1)}"  # nothing listens there
+    monkeypatch.setenv("CADABRA_S3_ENDPOINT_URL", url)
+    monkeypatch.setenv("CADABRA_STACK_START_TIMEOUT_S", "0.1")
+    assert bucket.main() == 1
+    error = capsys.readouterr().err
+    assert f"the S3 server at {url} did not start: no answer within 0.1 s" in error
