@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 __all__ = [
     "AuthSettings",
     "AwsSettings",
+    "ContainerSettings",
     "EndpointSettings",
     "FirehoseSettings",
     "KafkaSettings",
@@ -252,3 +253,22 @@ def _env_default(value: object) -> str:
     if isinstance(value, SecretStr):
         return value.get_secret_value()
     return str(value)
+
+
+class ContainerSettings(BaseSettings):
+    """Images of the container stack and how long it may take to start."""
+
+    model_config = SettingsConfigDict(env_prefix="CADABRA_CONTAINERS_")
+
+    kafka_image: str = Field(
+        default="apache/kafka:4.1.1", validation_alias=AliasChoices("KAFKA_IMAGE", "kafka_image")
+    )
+    minio_image: str = Field(
+        default="minio/minio:RELEASE.2025-09-07T16-13-09Z",
+        validation_alias=AliasChoices("MINIO_IMAGE", "minio_image"),
+    )
+    # The repo's Dockerfile: `docker build -t cadabra:dev .` (CI builds it FROM PYTHON_IMAGE).
+    cadabra_image: str = Field(
+        default="cadabra:dev", validation_alias=AliasChoices("CADABRA_IMAGE", "cadabra_image")
+    )
+    start_timeout_s: float = Field(default=180.0, gt=0)

@@ -1,25 +1,30 @@
 """Which stack the test suite runs against, as one importable, typed function.
 
-1. A stack named in the environment (CADABRA_KAFKA_BOOTSTRAP set): used as it is.
-2. Else, where a Docker engine answers: Apache Kafka and MinIO under testcontainers.
-3. Else (these machines): a NativeStack in a temporary home on free ports, stopped at the end.
+`provide_stack` picks one stack kind:
+1. "configured": the stack named in the environment (CADABRA_KAFKA_BOOTSTRAP set), used as it is.
+2. Else "native" where java and mvn are on PATH: a NativeStack in a temporary home on free ports.
+3. Else "containers" where a container engine answers: every service under testcontainers.
+4. Else "native" anyway, which fails saying what is missing.
+`stack_kinds` lists every kind this machine can run (the integration tests run on each of them).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
+import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from confluent_kafka.admin import AdminClient
 
-from cadabra.config import AwsSettings, KafkaSettings, S3Settings, StackSettings
+from cadabra.config import AwsSettings, EndpointSettings, KafkaSettings, S3Settings, StackSettings
 from cadabra.stack.clients import CHECKSUM_ENV, ensure_bucket, kafka_admin, s3_client
 from cadabra.stack.native import NativeStack
 from cadabra.stack.net import free_port_block
@@ -29,18 +34,31 @@ if TYPE_CHECKING:
 
 __all__ = [
     "StackEndpoints",
+    "StackKind",
     "configured_or_native_bootstrap",
+    "default_stack_kind",
     "docker_answers",
+    "native_available",
     "native_settings",
     "provide_stack",
+    "stack_kinds",
 ]
 
 logger = logging.getLogger(__name__)
 
 
+StackKind = Literal["configured", "native", "containers"]
+
+
 @dataclass(frozen=True)
 class StackEndpoints:
-    """How tests reach Kafka and the S3 server; `native` is set when the suite started one."""
+    """How tests reach the stack's services.
+
+    `endpoint_url` (the Kinesis/Firehose/DynamoDB/SNS endpoint) and `delivery_url` (the back
+    end's health and metrics page) are None where the stack has no such service (a configured
+    stack that names none). `native` is set when the stack is a NativeStack the suite may manage
+    (stop and start its processes); tests that do so run on the native stack only.
+    """
 
     kafka_bootstrap: str
     s3_endpoint_url: str
@@ -49,18 +67,27 @@ class StackEndpoints:
     region: str
     native: NativeStack | None = None
     bucket: str = "cadabra"
+    kind: StackKind = "configured"
+    endpoint_url: str | None = None
+    delivery_url: str | None = None
 
     def env(self) -> dict[str, str]:
         """The variables `cadabra stack env` prints, for subprocesses under test."""
+        services = {"CADABRA_ENDPOINT_URL": self.endpoint_url} if self.endpoint_url else {}
         return {
             "CADABRA_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "CADABRA_S3_ENDPOINT_URL": self.s3_endpoint_url,
             "CADABRA_S3_BUCKET": self.bucket,
+            **services,
             "AWS_ACCESS_KEY_ID": self.access_key,
             "AWS_SECRET_ACCESS_KEY": self.secret_key,
             "AWS_DEFAULT_REGION": self.region,
             **CHECKSUM_ENV,
         }
+
+    def with_services(self, *, endpoint_url: str, delivery_url: str) -> StackEndpoints:
+        """A copy that also names the endpoint and the back end."""
+        return dataclasses.replace(self, endpoint_url=endpoint_url, delivery_url=delivery_url)
 
     def settings(self) -> tuple[KafkaSettings, S3Settings, AwsSettings]:
         """The Kafka, S3 and AWS settings of a client of this stack."""
@@ -92,6 +119,7 @@ def _configured() -> StackEndpoints:
     aws, bootstrap = AwsSettings(), KafkaSettings().bootstrap
     native = NativeStack()
     same = native.is_running() and native.env().get("CADABRA_KAFKA_BOOTSTRAP") == bootstrap
+    native_env = native.env() if same else {}
     return StackEndpoints(
         kafka_bootstrap=bootstrap,
         s3_endpoint_url=S3Settings().endpoint_url,
@@ -100,7 +128,19 @@ def _configured() -> StackEndpoints:
         region=aws.region,
         native=native if same else None,
         bucket=S3Settings().bucket,
+        endpoint_url=EndpointSettings().url or native_env.get("CADABRA_ENDPOINT_URL"),
+        delivery_url=_delivery_url(native) if same else None,
     )
+
+
+def _delivery_url(native: NativeStack) -> str:
+    return f"http://127.0.0.1:{native.layout.delivery_port}"
+
+
+def native_available(settings: StackSettings | None = None) -> bool:
+    """True when the native stack's tools (java, and mvn to resolve its jars) are on PATH."""
+    settings = settings or StackSettings()
+    return all(shutil.which(tool) for tool in (settings.java, settings.mvn))
 
 
 def docker_answers() -> bool:
@@ -154,26 +194,57 @@ def _native(home: Path, cache_dir: Path | None) -> Iterator[StackEndpoints]:
             region=env["AWS_DEFAULT_REGION"],
             native=stack,
             bucket=stack.s3.bucket,
+            kind="native",
+            endpoint_url=env["CADABRA_ENDPOINT_URL"],
+            delivery_url=_delivery_url(stack),
         )
     finally:
         stack.down()
 
 
+def _configured_named() -> bool:
+    return "bootstrap" in KafkaSettings().model_fields_set
+
+
+def stack_kinds() -> list[StackKind]:
+    """Every kind of stack this machine runs: the configured one alone, else native and/or
+    containers (both where java and mvn are found and a container engine answers)."""
+    if _configured_named():
+        return ["configured"]
+    kinds: list[StackKind] = ["native"] if native_available() else []
+    if docker_answers():
+        kinds.append("containers")
+    return kinds or ["native"]
+
+
+def default_stack_kind() -> StackKind:
+    """The one kind `provide_stack` picks (see the module docstring for the order)."""
+    if _configured_named():
+        return "configured"
+    if native_available() or not docker_answers():
+        return "native"
+    return "containers"
+
+
 @contextmanager
-def provide_stack(home: Path, cache_dir: Path | None = None) -> Iterator[StackEndpoints]:
-    """The stack for a test session (see the module docstring for the order)."""
-    if "bootstrap" in KafkaSettings().model_fields_set:
+def provide_stack(
+    home: Path, cache_dir: Path | None = None, kind: StackKind | None = None
+) -> Iterator[StackEndpoints]:
+    """The stack of `kind` (default: `default_stack_kind()`) for a test session, in `home`."""
+    kind = kind or default_stack_kind()
+    if kind == "configured":
         logger.info("tests use the stack named by CADABRA_KAFKA_BOOTSTRAP")
         endpoints = _configured()
         ensure_bucket(endpoints.s3_client(), endpoints.bucket)
         yield endpoints
-    elif docker_answers():
+    elif kind == "containers":
         from cadabra.stack.containers import container_stack
 
-        with container_stack() as endpoints:
+        logger.info("tests start the stack in containers (logs of failures in %s)", home)
+        with container_stack(home) as endpoints:
             yield endpoints
     else:
-        logger.info("no Docker engine: tests start a native stack in %s", home)
+        logger.info("tests start a native stack in %s", home)
         with _native(home, cache_dir) as endpoints:
             yield endpoints
 
@@ -181,7 +252,7 @@ def provide_stack(home: Path, cache_dir: Path | None = None) -> Iterator[StackEn
 @contextmanager
 def configured_or_native_bootstrap() -> Iterator[str]:
     """The broker CADABRA_KAFKA_BOOTSTRAP names, or a native stack started for the caller."""
-    if "bootstrap" in KafkaSettings().model_fields_set:
+    if _configured_named():
         yield KafkaSettings().bootstrap
         return
     with tempfile.TemporaryDirectory() as home, provide_stack(Path(home)) as endpoints:

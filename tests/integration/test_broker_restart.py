@@ -26,7 +26,7 @@ from cadabra.streams.kafka_reader import KafkaReader
 def restartable(
     stack: StackEndpoints, tmp_path: Path, stack_cache: Path
 ) -> Iterator[tuple[NativeStack, str]]:
-    """The session's native stack, or (on a configured/container stack) one of our own."""
+    """The session's native stack, or (on a configured stack that is not one) one of our own."""
     if stack.native is not None:
         yield stack.native, stack.kafka_bootstrap
         return
@@ -75,6 +75,7 @@ class Writer(threading.Thread):
             time.sleep(0.01)
 
 
+@pytest.mark.native_stack
 def test_acknowledged_records_survive_a_broker_restart(
     restartable: tuple[NativeStack, str],
 ) -> None:

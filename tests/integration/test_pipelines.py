@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -33,12 +32,12 @@ QUIET_S = 12.0  # longer than the 10 s window: an alarm would have to be raised 
 
 @pytest.fixture
 def demo(stack: StackEndpoints, tmp_path: Path) -> Iterator[PipelineDemo]:
-    env = {**stack.env(), **(stack.native.env() if stack.native else {})}
-    endpoint = env.setdefault("CADABRA_ENDPOINT_URL", os.environ.get("CADABRA_ENDPOINT_URL", ""))
+    endpoint = stack.endpoint_url
     assert endpoint, "the pipelines need the stack's endpoint (CADABRA_ENDPOINT_URL)"
     _, s3, aws = stack.settings()
     options = DemoOptions(lines=LINES, folder=tmp_path, timeout_s=150, web_port=free_port_block(1))
-    pipeline = PipelineDemo(options, env, DemoResources(endpoint, aws, s3), Console(stderr=True))
+    resources = DemoResources(endpoint, aws, s3)
+    pipeline = PipelineDemo(options, stack.env(), resources, Console(stderr=True))
     try:
         yield pipeline
     finally:
