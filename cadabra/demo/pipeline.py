@@ -189,6 +189,8 @@ class PipelineDemo:
                     "kinesisStream": ORDERS,
                     "partitionKeyOption": "RANDOM",
                     "initialPosition": "START_OF_FILE",
+                    # Send a part-filled batch after 1 s, not the agent's default 60 s.
+                    "maxBufferAgeMillis": 1000,
                     "dataProcessingOptions": [
                         {"optionName": "CSVTOJSON", "customFieldNames": ORDER_FIELDS}
                     ],
@@ -197,6 +199,7 @@ class PipelineDemo:
                     "filePattern": str(logs / "*.log"),
                     "deliveryStream": "PurchaseLogs",
                     "initialPosition": "START_OF_FILE",
+                    "maxBufferAgeMillis": 1000,
                 },
             ],
         }

@@ -32,7 +32,9 @@ class PostgresStore(SqlStore):
         self._create_schema()
 
     def _connect(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(self._url, autocommit=True)
+        # UTF-8 whatever the database's encoding: in a SQL_ASCII database (initdb under the C
+        # locale) psycopg would answer TEXT columns as bytes.
+        return psycopg.connect(self._url, autocommit=True, client_encoding="utf8")
 
     def _live(self) -> psycopg.Connection[Any]:
         if self._connection.closed or self._connection.broken:

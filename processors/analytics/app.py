@@ -57,6 +57,13 @@ class AnalyticsError(CadabraError):
     """The application cannot run (its input stream is missing, a worker failed)."""
 
 
+def _data_dir(application: str) -> Path:
+    """Faust's data folder (it makes the folder, not its parents), out of the working directory."""
+    parent = Path(tempfile.gettempdir()) / "cadabra-analytics"
+    parent.mkdir(parents=True, exist_ok=True)
+    return parent / application
+
+
 @dataclass
 class AnalyticsStats:
     duplicates: int = 0
@@ -122,7 +129,7 @@ class AnalyticsApp:
             store="memory://",
             # Faust makes `<id>-data/` in the working directory otherwise; the tables live in
             # memory and their changelog topics, so nothing there needs keeping.
-            datadir=str(Path(tempfile.gettempdir()) / "cadabra-analytics" / s.application_name),
+            datadir=str(_data_dir(s.application_name)),
             web_enabled=False,
             autodiscover=False,
             topic_partitions=partitions,
