@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -39,6 +38,8 @@ __all__ = [
 
 REPO = Path(__file__).resolve().parents[2]
 STATE_DIR = REPO / ".cadabra" / "containers"
+# The API socket and the health runner serve the whole machine, whichever clone started them.
+DAEMON_DIR = Path("/run/cadabra")
 ENV_FILE = REPO / ".cadabra" / "containers.env"
 
 SOCKET = Path("/run/podman/podman.sock")
@@ -148,18 +149,18 @@ def write_containers_conf() -> bool:
 
 
 def _start_daemon(name: str, argv: list[str]) -> None:
-    """Start `argv` detached from this process (its own session), logging to STATE_DIR."""
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
-    log = (STATE_DIR / f"{name}.log").open("ab")
+    """Start `argv` detached from this process (its own session), logging to DAEMON_DIR."""
+    DAEMON_DIR.mkdir(parents=True, exist_ok=True)
+    log = (DAEMON_DIR / f"{name}.log").open("ab")
     process = subprocess.Popen(  # noqa: S603 - argv built here
         argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
     )
-    (STATE_DIR / f"{name}.pid").write_text(str(process.pid))
+    (DAEMON_DIR / f"{name}.pid").write_text(str(process.pid))
 
 
 def _daemon_alive(name: str) -> bool:
     try:
-        pid = int((STATE_DIR / f"{name}.pid").read_text())
+        pid = int((DAEMON_DIR / f"{name}.pid").read_text())
         os.kill(pid, 0)
     except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
         return False
@@ -178,7 +179,7 @@ def ensure_service() -> list[str]:
         deadline = Deadline(SERVICE_START_S)
         while not api_answers():
             if deadline.expired():
-                log = STATE_DIR / "podman.log"
+                log = DAEMON_DIR / "podman.log"
                 raise StackError(f"podman's API did not answer on {SOCKET}; see {log}")
             time.sleep(0.2)
         started.append("podman API")
@@ -186,13 +187,6 @@ def ensure_service() -> list[str]:
         _start_daemon("healthd", [sys.executable, "-m", "cadabra.containers.healthd"])
         started.append("health runner")
     return started
-
-
-def stop_service() -> None:
-    """Stop the health runner and the API socket this package started (containers stay)."""
-    for name in ("healthd", "podman"):
-        if _daemon_alive(name):
-            os.kill(int((STATE_DIR / f"{name}.pid").read_text()), signal.SIGTERM)
 
 
 def ensure_compose() -> bool:
