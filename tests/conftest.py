@@ -43,7 +43,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=marked)
         items[:] = [item for item in items if item not in marked]
         NOTICES.append(
-            f"{len(marked)} docker-compose test(s) not run: no container engine answers "
+            f"{len(marked)} container test(s) not run: no container engine answers "
             "(`make containers`, as root, sets podman up)"
         )
 
