@@ -164,6 +164,14 @@ def logs(
     typer.echo(tail(log_file, lines))
 
 
+def _native_unless_named(home: Path | None) -> dict[str, str] | None:
+    """Start the native stack (as `stack up`) when no stack is named; its env, else None."""
+    if "bootstrap" in KafkaSettings().model_fields_set:
+        return None
+    up(home=home, brokers=None, kafka_port=None, controller_port=None, s3_port=None, timeout=None)
+    return _stack(home=home).env()
+
+
 @app.command()
 def demo(
     lines: Annotated[int, typer.Option(help="Log lines the generator writes")] = 2_000,
@@ -178,18 +186,8 @@ def demo(
     """The course's Cadabra pipelines end to end: agent, streams, alarm, orders, S3, Athena."""
     from cadabra.demo.run import run_demo
 
-    kafka = KafkaSettings()
-    started = "bootstrap" not in kafka.model_fields_set  # no stack named: start the native one
-    if started:
-        up(
-            home=home,
-            brokers=None,
-            kafka_port=None,
-            controller_port=None,
-            s3_port=None,
-            timeout=None,
-        )
-    env = _stack(home=home).env() if started else _client_env()
+    started = _native_unless_named(home)
+    env = started if started is not None else _client_env()
     try:
         ok = run_demo(
             env,
@@ -201,7 +199,7 @@ def demo(
             console=err,
         )
     finally:
-        if started and not keep:
+        if started is not None and not keep:
             _stack(home=home).down()
             err.print("Stopped the stack (`--keep` leaves it running).")
     if not ok:
@@ -228,17 +226,10 @@ def overload(
     from cadabra.streams import StreamsService
     from producers.orders import OrderGenerator
 
+    started = _native_unless_named(home)
     kafka = KafkaSettings()
-    if "bootstrap" not in kafka.model_fields_set:  # no stack named: start the native one
-        up(
-            home=home,
-            brokers=None,
-            kafka_port=None,
-            controller_port=None,
-            s3_port=None,
-            timeout=None,
-        )
-        kafka = KafkaSettings(bootstrap=_stack(home=home).env()["CADABRA_KAFKA_BOOTSTRAP"])
+    if started is not None:
+        kafka = KafkaSettings(bootstrap=started["CADABRA_KAFKA_BOOTSTRAP"])
     streams = StreamsService(kafka)
     orders = ((order.partition_key, order.to_csv().encode()) for order in OrderGenerator())
     try:

@@ -19,21 +19,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from cadabra.demo.pipeline import ORDER_FIELDS
 from cadabra.quotas import FakeClock
 from processors.lambda_runner import EventSourceMapping, LambdaSettings
 from processors.lambda_runner.examples import order_history
 
 MakeStream = Callable[..., str]
-FIELDS = [
-    "InvoiceNo",
-    "StockCode",
-    "Description",
-    "Quantity",
-    "InvoiceDate",
-    "UnitPrice",
-    "Customer",
-    "Country",
-]
 
 
 class InMemoryTable:
@@ -67,7 +58,7 @@ def _order_lines(count: int, seed: int = 7) -> list[dict[str, str]]:
             "" if i % 5 == 4 else str(rng.randint(12346, 18287)),
             rng.choice(countries) + "\r",
         ]
-        lines.append(dict(zip(FIELDS, values, strict=True)))
+        lines.append(dict(zip(ORDER_FIELDS, values, strict=True)))
     return lines
 
 

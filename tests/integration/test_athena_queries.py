@@ -31,6 +31,7 @@ from cadabra.athena import AthenaSettings, Engine
 from cadabra.athena.catalog import Catalog
 from cadabra.athena.commands import register, run_query
 from cadabra.config import AwsSettings, S3Settings
+from cadabra.demo.pipeline import ORDER_FIELDS
 from cadabra.stack.testing import StackEndpoints
 from producers.loggen import SyntheticSource
 
@@ -55,16 +56,6 @@ FIELDS: list[list[str]] = [_SOURCE.row(index) for index in range(0, len(_SOURCE)
     ]
 ]
 _ARROW = {"string": pa.string(), "int": pa.int32(), "double": pa.float64()}
-_AGENT_KEYS = [
-    "InvoiceNo",
-    "StockCode",
-    "Description",
-    "Quantity",
-    "InvoiceDate",
-    "UnitPrice",
-    "Customer",
-    "Country",
-]
 
 
 @dataclass(frozen=True)
@@ -126,7 +117,7 @@ def _parquet(rows: list[list[str]], catalog: Catalog) -> bytes:
     """The agent's CSVTOJSON records (Country keeps the line's \\r), converted with the table's
     schema as Firehose's OpenX JSON SerDe + Parquet serializer would."""
     table = catalog.table("cadabra", "orders")
-    records = [dict(zip(_AGENT_KEYS, [*row[:7], row[7] + "\r"], strict=True)) for row in rows]
+    records = [dict(zip(ORDER_FIELDS, [*row[:7], row[7] + "\r"], strict=True)) for row in rows]
     lowered = [{key.lower(): value for key, value in record.items()} for record in records]
     converters = {"string": str, "int": int, "double": float}
     by_column = {  # the agent's `Customer` key is the table's `customer` column
