@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 MIB = 1024 * 1024
 NAME_PART = r"(?P<name>[\w.-]+)-1-(?P<time>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)-[0-9a-f-]{36}"
+LAYOUT = r"(\d{4})/(\d\d)/(\d\d)/(\d\d)/" + NAME_PART
 
 
 def _put(firehose_api: FirehoseService, name: str, blobs: list[bytes]) -> None:
@@ -88,18 +89,20 @@ def test_default_key_layout_is_utc_hour_of_the_oldest_record(
     before = datetime.now(tz=UTC).replace(microsecond=0)
     with run_worker(name):
         _put(firehose_api, name, _lines(3))
-        key = wait_for(
+        # S3Proxy lists an upload in progress as `<key>-<uuid>`; only a finished object's key
+        # matches the whole layout, so the wait is for that key (a wrong layout times out).
+        match = wait_for(
             lambda: next(
                 (
-                    k["Key"]
+                    found
                     for k in s3.list_objects_v2(Bucket=stack.bucket).get("Contents", [])
-                    if f"/{name}-1-" in k["Key"]
+                    if (found := re.fullmatch(LAYOUT, k["Key"])) and f"/{name}-1-" in k["Key"]
                 ),
                 None,
-            )
+            ),
+            what=f"an object of {name} named {LAYOUT}",
         )
-    match = re.fullmatch(r"(\d{4})/(\d\d)/(\d\d)/(\d\d)/" + NAME_PART, key)
-    assert match is not None, key
+    key = match.string
     assert match["name"] == name
     written = datetime.strptime(match["time"], "%Y-%m-%d-%H-%M-%S").replace(tzinfo=UTC)
     assert before <= written <= datetime.now(tz=UTC)
