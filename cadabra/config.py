@@ -89,6 +89,7 @@ class StackSettings(BaseSettings):
     start_timeout_s: float = 120.0
     stop_timeout_s: float = 20.0
     java: str = "java"
+    javac: str = "javac"
     mvn: str = "mvn"
     # Where resolved classpaths are cached; None = <home>/cache. Tests share one across homes.
     cache_dir: Path | None = None

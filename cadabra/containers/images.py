@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cadabra.containers.engine import REPO, STATE_DIR, run
+from cadabra.stack.javac import compile_java
 from cadabra.stack.maven import POM_DIR
+from cadabra.stack.s3 import LAUNCHER
 
 __all__ = ["IMAGES", "LABEL", "Image", "build", "image_env"]
 
@@ -38,6 +40,7 @@ class Image:
     parent: str | None = None
     variable: str | None = None
     jars: Path | None = None  # a pom whose dependencies are copied into the context's libs/
+    java: Path | None = None  # a source compiled (on the host, against libs/) into classes/
     build_args: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -52,7 +55,12 @@ KAFKA = Image(
     "kafka", "localhost/cadabra/kafka:4.1.1", JRE.name, "KAFKA_IMAGE", POM_DIR / "kafka.xml"
 )
 S3 = Image(
-    "s3proxy", "localhost/cadabra/s3proxy:3.1.0", JRE.name, "MINIO_IMAGE", POM_DIR / "s3proxy.xml"
+    "s3proxy",
+    "localhost/cadabra/s3proxy:3.1.0",
+    JRE.name,
+    "MINIO_IMAGE",
+    POM_DIR / "s3proxy.xml",
+    java=LAUNCHER,
 )
 POSTGRES = Image("postgres", "localhost/cadabra/postgres:15", BASE.name, "POSTGRES_IMAGE")
 CADABRA = Image(
@@ -105,7 +113,7 @@ def _inputs(image: Image) -> list[Path]:
     if image is CADABRA:
         dockerfile = REPO / "Dockerfile"
         return [dockerfile, REPO / ".dockerignore", *_files(_copy_sources(dockerfile))]
-    return _files([image.recipe]) + ([image.jars] if image.jars else [])
+    return _files([image.recipe]) + [path for path in (image.jars, image.java) if path]
 
 
 def _copy_sources(dockerfile: Path) -> list[Path]:
@@ -142,6 +150,9 @@ def build(image: Image) -> bool:
             shutil.copytree(image.recipe, context, dirs_exist_ok=True)
             if image.jars:
                 _copy_jars(image.jars, Path(context) / "libs")
+            if image.java:
+                libs = Path(context) / "libs"
+                compile_java(image.java, f"{libs}/*", Path(context) / "classes")
             _podman_build(image, Path(context), Path(context) / "Containerfile", wanted)
     return True
 

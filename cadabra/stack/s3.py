@@ -7,24 +7,41 @@ under `<home>/data/s3/<bucket>/<key>` (the plain `filesystem` backend lists dire
 keys). MinIO, used under Docker, is not installable from the package registries reachable here,
 and moto is an in-process mock that would test nothing of the wire protocol. S3Proxy logs at
 DEBUG through logback unless told otherwise, so the stack hands it a logback.xml at INFO.
+
+S3Proxy's own Main would list an upload in progress under a temporary key `<key>-<uuid>` (its
+filesystem store writes there and renames at the end); S3 never lists an object before its PUT
+succeeds. So the stack starts S3Proxy through `java/CadabraS3Proxy.java`, compiled here against
+S3Proxy's jars: the same properties file and S3 front end, with those temporary keys left out of
+listings while their upload is in flight.
 """
 
 from __future__ import annotations
 
+import os
 from functools import partial
 
 import httpx
 
 from cadabra.config import AwsSettings, S3Settings, StackSettings
 from cadabra.stack.clients import CHECKSUM_ENV, ensure_bucket, s3_client
+from cadabra.stack.javac import JAVA_DIR, compiled_classes
 from cadabra.stack.maven import POM_DIR, resolve_classpath
 from cadabra.stack.process import ProcessSpec
 from cadabra.stack.service import ServiceProcess, StepCallback
 from cadabra.stack.state import StackLayout
 
-__all__ = ["S3Component", "http_answers", "render_logback", "render_s3proxy_properties"]
+__all__ = [
+    "LAUNCHER",
+    "LAUNCHER_CLASS",
+    "S3Component",
+    "http_answers",
+    "render_logback",
+    "render_s3proxy_properties",
+]
 
 NAME = "s3"
+LAUNCHER = JAVA_DIR / "CadabraS3Proxy.java"
+LAUNCHER_CLASS = "dev.cadabra.s3.CadabraS3Proxy"
 
 
 def http_answers(url: str) -> bool:
@@ -93,7 +110,10 @@ class S3Component:
     def prepare(self, on_step: StepCallback) -> None:
         on_step("resolving S3Proxy jars (mvn)")
         pom = POM_DIR / "s3proxy.xml"
-        self._classpath = resolve_classpath(pom, self.layout.cache_dir, self.settings.mvn)
+        jars = resolve_classpath(pom, self.layout.cache_dir, self.settings.mvn)
+        on_step("compiling the S3Proxy launcher (javac)")
+        classes = compiled_classes(LAUNCHER, jars, self.layout.cache_dir, self.settings.javac)
+        self._classpath = f"{jars}{os.pathsep}{classes}"
         self.layout.conf_dir.mkdir(parents=True, exist_ok=True)
         (self.layout.data_dir / NAME).mkdir(parents=True, exist_ok=True)
         self.properties_file.write_text(render_s3proxy_properties(self.layout, self.aws))
@@ -107,7 +127,7 @@ class S3Component:
             f"-Dlogback.configurationFile={self.logback_file}",
             "-cp",
             self._classpath,
-            "org.gaul.s3proxy.Main",
+            LAUNCHER_CLASS,
             "--properties",
             str(self.properties_file),
         )

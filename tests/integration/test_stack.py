@@ -3,12 +3,14 @@ a three-broker cluster, failures that name the service and its log)."""
 
 from __future__ import annotations
 
+import http.client
 import socket
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 from confluent_kafka import Consumer, Producer
@@ -104,6 +106,51 @@ def test_an_object_is_a_real_file_under_the_s3_data_dir(
     assert key in [item["Key"] for item in listed.get("Contents", [])]
     if stack.native is not None:
         assert (stack.native.s3_data_dir / stack.bucket / key).read_bytes() == b'{"order": 1}\n'
+
+
+def _keys(s3: S3Client, bucket: str, prefix: str) -> list[str]:
+    return [
+        item["Key"] for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    ]
+
+
+@pytest.mark.native_stack
+def test_an_upload_in_progress_is_not_listed_until_it_succeeds(
+    stack: StackEndpoints, s3: S3Client
+) -> None:
+    """S3 lists an object once its PUT succeeds; S3Proxy's Main would list its temporary file.
+
+    The key ends in a uuid, like Firehose's: such keys are listed as usual once written.
+    """
+    native = _native(stack)
+    prefix = f"uploading-{uuid.uuid4().hex[:8]}/"
+    key = f"{prefix}object-{uuid.uuid4()}"
+    size = 4 * 1024 * 1024
+    url = urlsplit(
+        s3.generate_presigned_url("put_object", Params={"Bucket": stack.bucket, "Key": key})
+    )
+    folder = native.s3_data_dir / stack.bucket / prefix
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=30)
+    try:
+        connection.putrequest("PUT", f"{url.path}?{url.query}")
+        connection.putheader("Content-Length", str(size))
+        connection.endheaders()
+        connection.send(b"x" * (size // 2))
+        # The server is writing the upload: its temporary file `<key>-<uuid>` is on disk.
+        deadline = Deadline(30.0)
+        while not list(folder.glob(f"{Path(key).name}-*")):
+            assert not deadline.expired(), f"no temporary file for {key} under {folder}"
+            time.sleep(0.05)
+        assert _keys(s3, stack.bucket, prefix) == []
+        with pytest.raises(s3.exceptions.NoSuchKey):
+            s3.get_object(Bucket=stack.bucket, Key=key)
+        connection.send(b"x" * (size - size // 2))
+        assert connection.getresponse().status == 200
+    finally:
+        connection.close()
+    assert _keys(s3, stack.bucket, prefix) == [key]
+    assert s3.head_object(Bucket=stack.bucket, Key=key)["ContentLength"] == size
+    s3.delete_object(Bucket=stack.bucket, Key=key)
 
 
 @pytest.mark.native_stack

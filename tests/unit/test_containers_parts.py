@@ -132,3 +132,13 @@ def test_the_health_runner_checks_until_healthy_then_at_the_interval(
     podman.intervals.pop("s3")  # stopped: forgotten
     healthd.tick(known, 6.0)
     assert set(known) == {"kafka"}
+
+
+def test_the_local_s3_image_starts_s3proxy_through_the_stacks_launcher() -> None:
+    from cadabra.stack.s3 import LAUNCHER, LAUNCHER_CLASS
+
+    assert images.S3.java == LAUNCHER
+    assert LAUNCHER in images._inputs(images.S3)  # a change to the launcher rebuilds the image
+    script = (images.S3.recipe / "minio").read_text()
+    assert f"-cp '/opt/s3proxy/libs/*:/opt/s3proxy/classes' {LAUNCHER_CLASS} " in script
+    assert "COPY classes/ /opt/s3proxy/classes/" in (images.S3.recipe / "Containerfile").read_text()
