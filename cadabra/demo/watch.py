@@ -98,7 +98,7 @@ class Watcher:
         for item in listed.get("Contents", []):
             key = item["Key"]
             if key in self._lines or not key.endswith(".gz"):
-                continue  # S3Proxy lists uploads in progress under other names
+                continue  # read once; only the GZIP objects hold purchase-log lines
             try:
                 body = bucket.get_object(Bucket=name, Key=key)["Body"].read()
                 self._lines[key] = gzip.decompress(body).count(b"\n")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cadabra.errors import StackError
 
-__all__ = ["JAVA_DIR", "compiled_classes"]
+__all__ = ["JAVA_DIR", "compile_java", "compiled_classes"]
 
 JAVA_DIR = Path(__file__).parent / "java"
 JAVAC_TIMEOUT_S = 300.0

@@ -63,11 +63,7 @@ def read_object(s3: S3Client, bucket: str, key: str) -> bytes:
 
 
 def objects_under(s3: S3Client, bucket: str, prefix: str) -> dict[str, bytes]:
-    """The objects under `prefix` by key, skipping keys that vanish between listing and reading.
-
-    S3Proxy's filesystem backend lists an upload in progress under a temporary key
-    (`<key>-<uuid>`) that is gone a moment later; such keys are skipped here.
-    """
+    """The objects under `prefix` by key, skipping keys deleted between listing and reading."""
     found: dict[str, bytes] = {}
     for key in keys_under(s3, bucket, prefix):
         try:
