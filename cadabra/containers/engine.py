@@ -15,10 +15,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
 from pathlib import Path
 
 from cadabra.errors import StackError
+from cadabra.stack.process import run_tool
 from cadabra.stack.readiness import Deadline
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "ensure_packages",
     "ensure_service",
     "load_env_file",
-    "run",
     "write_containers_conf",
 ]
 
@@ -63,27 +62,6 @@ COMPOSE_MODULE = "github.com/docker/compose/v2"
 COMPOSE_VERSION = "v2.29.7"
 COMPOSE_PLUGIN = Path.home() / ".docker" / "cli-plugins" / "docker-compose"
 SERVICE_START_S = 30.0
-
-
-def run(argv: list[str], *, timeout: float = 900.0, env: Mapping[str, str] | None = None) -> str:
-    """Run a command; its output, or a StackError naming it with its last output lines."""
-    try:
-        done = subprocess.run(  # noqa: S603 - argv built by the caller, no shell
-            argv,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            env=None if env is None else {**os.environ, **env},
-        )
-    except FileNotFoundError as exc:
-        raise StackError(f"{argv[0]} not found") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise StackError(f"{' '.join(argv[:3])} ... took over {timeout:g} s") from exc
-    if done.returncode != 0:
-        last = "\n".join((done.stdout + done.stderr).strip().splitlines()[-20:])
-        raise StackError(f"{' '.join(argv[:4])} failed (exit {done.returncode}):\n{last}")
-    return done.stdout
 
 
 def api_answers(path: Path = SOCKET, timeout: float = 3.0) -> bool:
@@ -124,8 +102,8 @@ def ensure_packages() -> list[str]:
     missing = [name for name in PACKAGES if not _installed(name)]
     if missing:
         env = {"DEBIAN_FRONTEND": "noninteractive"}
-        run(["apt-get", "update", "-qq"], env=env)
-        run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
+        run_tool(["apt-get", "update", "-qq"], env=env)
+        run_tool(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
     return missing
 
 
@@ -196,7 +174,7 @@ def ensure_compose() -> bool:
     go = shutil.which("go") or "/usr/local/go/bin/go"
     gobin = STATE_DIR / "gobin"
     ldflags = f"-X {COMPOSE_MODULE}/internal.Version={COMPOSE_VERSION}"
-    run(
+    run_tool(
         [go, "install", "-ldflags", ldflags, f"{COMPOSE_MODULE}/cmd@{COMPOSE_VERSION}"],
         env={"GOBIN": str(gobin)},
         timeout=1500.0,
@@ -208,7 +186,7 @@ def ensure_compose() -> bool:
 
 def _compose_version() -> str:
     try:
-        return run([str(COMPOSE_PLUGIN), "version"], timeout=30.0)
+        return run_tool([str(COMPOSE_PLUGIN), "version"], timeout=30.0)
     except StackError:
         return ""
 

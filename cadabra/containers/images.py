@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cadabra.containers.engine import REPO, STATE_DIR, run
+from cadabra.containers.engine import REPO, STATE_DIR
 from cadabra.stack.javac import compile_java
 from cadabra.stack.maven import POM_DIR
+from cadabra.stack.process import run_tool
 from cadabra.stack.s3 import LAUNCHER
 
 __all__ = ["IMAGES", "LABEL", "Image", "build", "image_env"]
@@ -81,7 +82,7 @@ def image_env() -> dict[str, str]:
 def _label(name: str) -> str | None:
     """The inputs label of image `name`, or None when there is no such image."""
     try:
-        return run(
+        return run_tool(
             ["podman", "image", "inspect", "--format", f'{{{{index .Labels "{LABEL}"}}}}', name]
         )
     except Exception:
@@ -89,7 +90,7 @@ def _label(name: str) -> str | None:
 
 
 def _image_id(name: str) -> str:
-    return run(["podman", "image", "inspect", "--format", "{{.Id}}", name]).strip()
+    return run_tool(["podman", "image", "inspect", "--format", "{{.Id}}", name]).strip()
 
 
 def _files(paths: Iterable[Path]) -> list[Path]:
@@ -165,21 +166,21 @@ def _tmp() -> Path:
 def _copy_jars(pom: Path, libs: Path) -> None:
     """The pom's dependency jars (from ~/.m2 once resolved) into `libs`."""
     argv = ["mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies"]
-    run([*argv, f"-DoutputDirectory={libs}"])
+    run_tool([*argv, f"-DoutputDirectory={libs}"])
 
 
 def _podman_build(image: Image, context: Path, containerfile: Path, wanted: str) -> None:
     argv = ["podman", "build", "-q", "--label", f"{LABEL}={wanted}", "-t", image.name]
     for key, value in image.build_args.items():
         argv += ["--build-arg", f"{key}={value}"]
-    run([*argv, "-f", str(containerfile), str(context)], timeout=1800.0)
+    run_tool([*argv, "-f", str(containerfile), str(context)], timeout=1800.0)
 
 
 def _build_base(wanted: str) -> None:
     """debootstrap a minimal bookworm with the host's CA bundle, then `podman import` it."""
     with tempfile.TemporaryDirectory(dir=_tmp()) as scratch:
         root = Path(scratch) / "rootfs"
-        run(["debootstrap", "--variant=minbase", DEBIAN_SUITE, str(root), DEBIAN_MIRROR])
+        run_tool(["debootstrap", "--variant=minbase", DEBIAN_SUITE, str(root), DEBIAN_MIRROR])
         local_ca = root / "usr/local/share/ca-certificates"
         local_ca.mkdir(parents=True, exist_ok=True)
         # A later install of ca-certificates rebuilds the bundle from here, so the host's CAs stay.
@@ -198,10 +199,10 @@ def _build_base(wanted: str) -> None:
         for change in changes:
             argv += ["--change", change]
         tarball = Path(scratch) / "rootfs.tar"
-        run(["tar", "-C", str(root), "-cf", str(tarball), "."])
-        run([*argv, str(tarball), BASE.name])
+        run_tool(["tar", "-C", str(root), "-cf", str(tarball), "."])
+        run_tool([*argv, str(tarball), BASE.name])
 
 
 def prune_dangling() -> None:
     """Remove untagged images left by rebuilds (old versions of ours)."""
-    run(["podman", "image", "prune", "-f"])
+    run_tool(["podman", "image", "prune", "-f"])

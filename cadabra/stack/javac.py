@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
 from pathlib import Path
 
 from cadabra.errors import StackError
+from cadabra.stack.process import run_tool
 
 __all__ = ["JAVA_DIR", "compile_java", "compiled_classes"]
 
@@ -26,22 +26,13 @@ def _classes_dir(source: Path, classpath: str, cache_dir: Path) -> Path:
 
 def compile_java(source: Path, classpath: str, out: Path, javac: str = "javac") -> None:
     """`javac` `source` against `classpath` into `out`; a failure names the source and shows why."""
-    argv = [javac, "-nowarn", "-d", str(out), "-cp", classpath, str(source)]
-    try:
-        done = subprocess.run(  # noqa: S603 - fixed argv
-            argv, capture_output=True, text=True, timeout=JAVAC_TIMEOUT_S, check=False
-        )
-    except FileNotFoundError as exc:
-        raise StackError(
-            f"'{javac}' not found: install a Java 17 JDK (apt-get install openjdk-17-jdk-headless)"
-        ) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise StackError(
-            f"javac did not compile {source.name} within {JAVAC_TIMEOUT_S:g} s"
-        ) from exc
-    if done.returncode != 0:
-        last = "\n".join((done.stdout + done.stderr).splitlines()[-20:])
-        raise StackError(f"javac could not compile {source.name} (exit {done.returncode}):\n{last}")
+    run_tool(
+        [javac, "-nowarn", "-d", str(out), "-cp", classpath, str(source)],
+        timeout=JAVAC_TIMEOUT_S,
+        failed=f"javac could not compile {source.name}",
+        missing=f"'{javac}' not found: install a Java 17 JDK"
+        " (apt-get install openjdk-17-jdk-headless)",
+    )
 
 
 def compiled_classes(source: Path, classpath: str, cache_dir: Path, javac: str = "javac") -> Path:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import subprocess
 from pathlib import Path
 
 from cadabra.errors import StackError
+from cadabra.stack.process import run_tool
 
 __all__ = ["POM_DIR", "resolve_classpath"]
 
@@ -42,18 +42,12 @@ def _read_cached(cache: Path) -> str | None:
 
 def _run_mvn(mvn: str, pom: Path, output: Path) -> None:
     argv = [mvn, "-q", "-B", "-f", str(pom), "dependency:build-classpath"]
-    argv.append(f"-Dmdep.outputFile={output}")
-    try:
-        done = subprocess.run(  # noqa: S603 - fixed argv
-            argv, capture_output=True, text=True, timeout=MVN_TIMEOUT_S, check=False
-        )
-    except FileNotFoundError as exc:
-        raise StackError(f"'{mvn}' not found: install Maven (apt-get install maven)") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise StackError(f"mvn did not resolve {pom.name} within {MVN_TIMEOUT_S:g} s") from exc
-    if done.returncode != 0:
-        last = "\n".join((done.stdout + done.stderr).splitlines()[-20:])
-        raise StackError(f"mvn could not resolve {pom.name} (exit {done.returncode}):\n{last}")
+    run_tool(
+        [*argv, f"-Dmdep.outputFile={output}"],
+        timeout=MVN_TIMEOUT_S,
+        failed=f"mvn could not resolve {pom.name}",
+        missing=f"'{mvn}' not found: install Maven (apt-get install maven)",
+    )
 
 
 def resolve_classpath(pom: Path, cache_dir: Path, mvn: str = "mvn") -> str:

@@ -1,4 +1,5 @@
-"""Detached service processes: spawn with a pid file and a log file, check, stop.
+"""Detached service processes: spawn with a pid file and a log file, check, stop; and tools run
+to the end (`mvn`, `javac`, `podman`, ...) whose failure is a StackError with their last output.
 
 A process is ours when its environment carries `CADABRA_STACK_SERVICE=<marker>` (the service name
 and the stack home), so a stale pid file whose pid was reused by another program is never killed.
@@ -16,9 +17,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cadabra.errors import StackError
 from cadabra.stack.readiness import Deadline
 
-__all__ = ["MARKER_VAR", "ProcessSpec", "is_alive", "read_pid", "spawn", "stop_all"]
+__all__ = ["MARKER_VAR", "ProcessSpec", "is_alive", "read_pid", "run_tool", "spawn", "stop_all"]
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,40 @@ MARKER_VAR = "CADABRA_STACK_SERVICE"
 # Children spawned by this interpreter, kept so they can be reaped (no zombies, no
 # "subprocess is still running" ResourceWarning when a Popen object is collected).
 _children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def run_tool(
+    argv: list[str],
+    *,
+    timeout: float = 900.0,
+    env: Mapping[str, str] | None = None,
+    failed: str | None = None,
+    missing: str | None = None,
+) -> str:
+    """Run a tool to its end; its stdout, or a StackError that names it.
+
+    `failed` starts the message of a non-zero exit (default: the command's first words and
+    "failed"), which goes on with the exit code and the last 20 lines of output; `missing` is the
+    whole message when the tool is not installed (default: "<tool> not found").
+    """
+    try:
+        done = subprocess.run(  # noqa: S603 - argv built by the caller, no shell
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env=None if env is None else {**os.environ, **env},
+        )
+    except FileNotFoundError as exc:
+        raise StackError(missing or f"{argv[0]} not found") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise StackError(f"{' '.join(argv[:3])} ... took over {timeout:g} s") from exc
+    if done.returncode != 0:
+        last = "\n".join((done.stdout + done.stderr).strip().splitlines()[-20:])
+        first = failed or f"{' '.join(argv[:4])} failed"
+        raise StackError(f"{first} (exit {done.returncode}):\n{last}")
+    return done.stdout
 
 
 @dataclass(frozen=True)

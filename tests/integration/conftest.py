@@ -4,7 +4,8 @@ Every test that uses `stack` runs once per kind of stack this machine has (ids `
 `[containers]`, or `[configured]` alone when CADABRA_KAFKA_BOOTSTRAP names one): the same tests,
 two fixtures. Tests marked `native_stack` manage native processes and run on the native stack
 only. All `[containers]` items run last, so the container stack starts once the native items are
-done and is removed at the session's end.
+done and is removed at the session's end. The root conftest's `s3` and `kafka_admin` take this
+`stack`, so pytest makes them once per kind: a client is never reused against the other stack.
 
 Delivery streams made here are tagged `cadabra:delivery=manual`, so the stack's own delivery
 service leaves them to the worker a test runs (in a thread, or as a process it may kill).
@@ -17,10 +18,9 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
-from confluent_kafka.admin import AdminClient
 
 from cadabra.config import FirehoseSettings
 from cadabra.firehose import FirehoseService
@@ -35,9 +35,6 @@ from cadabra.stack.testing import (
 from sinks.firehose.service import MANUAL_TAG, DeliveryContext
 from sinks.firehose.settings import DeliverySettings
 from sinks.firehose.testing import running
-
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
 
 
 @functools.cache
@@ -84,17 +81,6 @@ def stack(
     home = tmp_path_factory.mktemp(f"stack-{kind}")
     with provide_stack(home, cache_dir=stack_cache, kind=kind) as endpoints:
         yield endpoints
-
-
-@pytest.fixture(scope="session")
-def s3(stack: StackEndpoints) -> S3Client:
-    """Bound to this folder's `stack`, so a client never outlives the stack it was made for."""
-    return stack.s3_client()
-
-
-@pytest.fixture(scope="session")
-def kafka_admin(stack: StackEndpoints) -> AdminClient:
-    return stack.kafka_admin()
 
 
 @pytest.fixture(autouse=True)

@@ -29,6 +29,7 @@ from cadabra.stack.process import is_alive
 from cadabra.stack.readiness import Deadline
 from cadabra.stack.testing import StackEndpoints, native_settings
 from cadabra.streams import StreamsService
+from sinks.firehose.testing import keys_under
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -108,12 +109,6 @@ def test_an_object_is_a_real_file_under_the_s3_data_dir(
         assert (stack.native.s3_data_dir / stack.bucket / key).read_bytes() == b'{"order": 1}\n'
 
 
-def _keys(s3: S3Client, bucket: str, prefix: str) -> list[str]:
-    return [
-        item["Key"] for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
-    ]
-
-
 @pytest.mark.native_stack
 def test_an_upload_in_progress_is_not_listed_until_it_succeeds(
     stack: StackEndpoints, s3: S3Client
@@ -141,14 +136,14 @@ def test_an_upload_in_progress_is_not_listed_until_it_succeeds(
         while not list(folder.glob(f"{Path(key).name}-*")):
             assert not deadline.expired(), f"no temporary file for {key} under {folder}"
             time.sleep(0.05)
-        assert _keys(s3, stack.bucket, prefix) == []
+        assert keys_under(s3, stack.bucket, prefix) == []
         with pytest.raises(s3.exceptions.NoSuchKey):
             s3.get_object(Bucket=stack.bucket, Key=key)
         connection.send(b"x" * (size - size // 2))
         assert connection.getresponse().status == 200
     finally:
         connection.close()
-    assert _keys(s3, stack.bucket, prefix) == [key]
+    assert keys_under(s3, stack.bucket, prefix) == [key]
     assert s3.head_object(Bucket=stack.bucket, Key=key)["ContentLength"] == size
     s3.delete_object(Bucket=stack.bucket, Key=key)
 
