@@ -4,8 +4,7 @@ Every test that uses `stack` runs once per kind of stack this machine has (ids `
 `[containers]`, or `[configured]` alone when CADABRA_KAFKA_BOOTSTRAP names one): the same tests,
 two fixtures. Tests marked `native_stack` manage native processes and run on the native stack
 only. All `[containers]` items run last, so the container stack starts once the native items are
-done and is removed at the session's end. The root conftest's `s3` and `kafka_admin` take this
-`stack`, so pytest makes them once per kind: a client is never reused against the other stack.
+done and is removed at the session's end.
 
 Delivery streams made here are tagged `cadabra:delivery=manual`, so the stack's own delivery
 service leaves them to the worker a test runs (in a thread, or as a process it may kill).
@@ -18,9 +17,10 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from confluent_kafka.admin import AdminClient
 
 from cadabra.config import FirehoseSettings
 from cadabra.firehose import FirehoseService
@@ -35,6 +35,9 @@ from cadabra.stack.testing import (
 from sinks.firehose.service import MANUAL_TAG, DeliveryContext
 from sinks.firehose.settings import DeliverySettings
 from sinks.firehose.testing import running
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 
 @functools.cache
@@ -81,6 +84,24 @@ def stack(
     home = tmp_path_factory.mktemp(f"stack-{kind}")
     with provide_stack(home, cache_dir=stack_cache, kind=kind) as endpoints:
         yield endpoints
+
+
+@pytest.fixture(scope="session")
+def s3(stack: StackEndpoints) -> S3Client:
+    """Bound to this folder's `stack`, so a client never outlives the stack it was made for.
+
+    Not the root conftest's fixture of the same body: the contract tests create that one first,
+    on the root `stack`, and pytest would then keep it for the `[containers]` items too (only a
+    fixture requested through this folder's parametrized `stack` is made again per kind). A
+    session without these two overrides ran `[containers]` tests against the native stack.
+    """
+    return stack.s3_client()
+
+
+@pytest.fixture(scope="session")
+def kafka_admin(stack: StackEndpoints) -> AdminClient:
+    """Bound to this folder's `stack`, like `s3` above."""
+    return stack.kafka_admin()
 
 
 @pytest.fixture(autouse=True)
