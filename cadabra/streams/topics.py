@@ -88,9 +88,20 @@ class TopicAdmin:
             future.result(_TIMEOUT_S)
 
     def topic_config(self, topic: str) -> dict[str, str]:
+        """The topic's configs. A broker learns a new topic from the metadata log in its own
+        time, so one that answers "unknown topic" is asked again until the deadline."""
         resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
-        entries = self._admin.describe_configs([resource])[resource].result(_TIMEOUT_S)
-        return {name: entry.value for name, entry in entries.items()}
+        deadline = time.monotonic() + _TIMEOUT_S
+        while True:
+            try:
+                entries = self._admin.describe_configs([resource])[resource].result(_TIMEOUT_S)
+            except KafkaException as exc:
+                unknown = exc.args[0].code() == exc.args[0].UNKNOWN_TOPIC_OR_PART
+                if not unknown or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+                continue
+            return {name: entry.value for name, entry in entries.items()}
 
     def delete(self, topic: str) -> None:
         try:

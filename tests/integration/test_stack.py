@@ -16,7 +16,6 @@ import pytest
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import (  # type: ignore[attr-defined]  # re-exported, not in __all__
     AdminClient,
-    ConfigResource,
     NewTopic,
 )
 from typer.testing import CliRunner
@@ -29,6 +28,7 @@ from cadabra.stack.process import is_alive
 from cadabra.stack.readiness import Deadline
 from cadabra.stack.testing import StackEndpoints, native_settings
 from cadabra.streams import StreamsService
+from cadabra.streams.topics import TopicAdmin
 from sinks.firehose.testing import keys_under
 
 if TYPE_CHECKING:
@@ -181,9 +181,7 @@ def test_three_brokers_replicate_three_ways(cluster: NativeStack) -> None:
     topic = f"t-{uuid.uuid4().hex[:12]}"
     partition = _create_topic(admin, topic)
     assert sorted(partition.replicas) == [1, 2, 3]
-    resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
-    configs = admin.describe_configs([resource])[resource].result(timeout=10)
-    assert configs["min.insync.replicas"].value == "2"
+    assert TopicAdmin(bootstrap, None).topic_config(topic)["min.insync.replicas"] == "2"
 
     streams = StreamsService(KafkaSettings(bootstrap=bootstrap))
     try:
